@@ -1,0 +1,23 @@
+package io.tapflow.schemas;
+
+/**
+ * Names the Kafka topics tapflow reads and writes.
+ *
+ * @param packets TCP segments from sensors, keyed by connection key
+ * @param messages decoded WebSocket messages
+ * @param connections connection records
+ * @param chat application (chat) events
+ */
+public record Topics(String packets, String messages, String connections, String chat) {
+
+  /** The default topic names. */
+  public static final Topics DEFAULT =
+      new Topics("tapflow.packets", "tapflow.ws.messages", "tapflow.connections", "tapflow.chat");
+
+  /**
+   * Returns these names with every topic prefixed, for running several pipelines on one cluster.
+   */
+  public Topics withPrefix(String prefix) {
+    return new Topics(prefix + packets, prefix + messages, prefix + connections, prefix + chat);
+  }
+}
