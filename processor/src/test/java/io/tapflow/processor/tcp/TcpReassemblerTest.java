@@ -1,0 +1,130 @@
+package io.tapflow.processor.tcp;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TcpReassemblerTest {
+  private final RecordingStream out = new RecordingStream();
+  private final TcpReassembler r = new TcpReassembler(TcpReassembler.Limits.DEFAULT, out);
+
+  private void seg(long seq, String data) {
+    byte[] b = data.getBytes(ISO_8859_1);
+    r.onSegment(seq, false, false, b, 0, b.length, 0, 0);
+  }
+
+  @Test
+  void dataAfterTheSynStartsAtSequencePlusOne() {
+    r.onSegment(1000, true, false, new byte[0], 0, 0, 0, 0);
+    seg(1001, "abc");
+    seg(1004, "def");
+    assertEquals("abcdef", out.text());
+  }
+
+  @Test
+  void retransmittedBytesAreDeliveredOnce() {
+    seg(10, "hello");
+    seg(10, "hello");
+    seg(12, "llo wo");
+    seg(15, " world");
+    assertEquals("hello world", out.text());
+    // The exact copy, and the two segments that overlap delivered bytes.
+    assertEquals(3, r.retransmittedSegments());
+    assertEquals(11, r.deliveredBytes());
+  }
+
+  @Test
+  void outOfOrderSegmentsAreDeliveredInSequenceOrder() {
+    seg(100, "aa");
+    seg(104, "cc");
+    seg(106, "dd");
+    assertEquals("aa", out.text());
+    seg(102, "bb");
+    assertEquals("aabbccdd", out.text());
+    assertEquals(2, r.outOfOrderSegments());
+    assertEquals(0, r.bufferedBytes());
+  }
+
+  @Test
+  void sequenceNumbersWrapAroundTwoToTheThirtySecond() {
+    long nearTop = (1L << 32) - 3;
+    seg(nearTop, "abc");
+    seg(0, "def");
+    seg(3, "ghi");
+    assertEquals("abcdefghi", out.text());
+  }
+
+  @Test
+  void aReorderedSegmentAcrossTheWrapIsStillPlacedCorrectly() {
+    long nearTop = (1L << 32) - 2;
+    seg(nearTop, "ab");
+    seg(2, "ef");
+    seg(0, "cd");
+    assertEquals("abcdef", out.text());
+  }
+
+  @Test
+  void bytesCutBySnaplenBecomeAGapInTheirPlace() {
+    byte[] b = "abc".getBytes(ISO_8859_1);
+    r.onSegment(0, false, false, b, 0, 3, 5, 0);
+    seg(8, "xyz");
+    assertEquals(List.of("data:abc", "gap:5", "data:xyz"), out.events);
+    assertEquals(5, r.truncatedBytes());
+    assertEquals(5, r.gapBytes());
+  }
+
+  @Test
+  void anOverflowingBufferGivesUpTheHoleAsAGap() {
+    TcpReassembler small = new TcpReassembler(new TcpReassembler.Limits(4, 10), out);
+    byte[] a = "aa".getBytes(ISO_8859_1);
+    small.onSegment(0, false, false, a, 0, 2, 0, 0);
+    byte[] c = "cccc".getBytes(ISO_8859_1);
+    small.onSegment(10, false, false, c, 0, 4, 0, 0);
+    byte[] d = "d".getBytes(ISO_8859_1);
+    small.onSegment(14, false, false, d, 0, 1, 0, 0);
+    assertEquals(List.of("data:aa", "gap:8", "data:cccc", "data:d"), out.events);
+    assertEquals(8, small.gapBytes());
+  }
+
+  @Test
+  void finEndsTheStreamOnceEveryByteBeforeItArrived() {
+    r.onSegment(2, true, false, new byte[0], 0, 0, 0, 0);
+    byte[] b = "xy".getBytes(ISO_8859_1);
+    r.onSegment(5, false, true, b, 0, 2, 0, 0);
+    assertEquals(List.of(), out.events);
+    seg(3, "ab");
+    assertEquals(List.of("data:ab", "data:xy", "end"), out.events);
+  }
+
+  @Test
+  void endDeliversBufferedDataAfterAHoleWithTheGap() {
+    seg(0, "ab");
+    seg(5, "fg");
+    r.end(0);
+    assertEquals(List.of("data:ab", "gap:3", "data:fg", "end"), out.events);
+  }
+
+  @Test
+  void aSnapshotRestoresBufferedOutOfOrderData() throws Exception {
+    seg(0, "ab");
+    seg(4, "ef");
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    r.writeSnapshot(new DataOutputStream(buf));
+    RecordingStream other = new RecordingStream();
+    TcpReassembler restored =
+        TcpReassembler.readSnapshot(
+            new DataInputStream(new ByteArrayInputStream(buf.toByteArray())),
+            TcpReassembler.Limits.DEFAULT,
+            other);
+    byte[] cd = "cd".getBytes(ISO_8859_1);
+    restored.onSegment(2, false, false, cd, 0, 2, 0, 0);
+    assertEquals("cdef", other.text());
+    assertEquals(6, restored.deliveredBytes());
+  }
+}
