@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tapflow.processor.app.AppEvent.Kind;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -166,6 +167,82 @@ class WorkermanChatDecoderTest {
     assertEquals(
         List.of(new AppEvent("ping", null, null, null, null, null, Kind.HEARTBEAT)),
         server(" \n{\"type\" : \"ping\"}\r\n "));
+  }
+
+  record Message(boolean fromClient, String text) {}
+
+  static Message message(boolean fromClient, String text) {
+    return new Message(fromClient, text);
+  }
+
+  @Test
+  void theThirteenTextMessagesOfSamplesChatPcapDecodeToTheseEvents() {
+    // What tshark shows for samples/chat.pcap (samples/README.md), in capture order.
+    List<Message> messages =
+        List.of(
+            message(CLIENT, "{\"type\":\"login\",\"client_name\":\"mynick\",\"room_id\":\"1\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"login\",\"client_id\":\"7f000001b8a800000001\",\"client_name\":\"mynick\",\"time\":\"2024-01-01 10:00:00\",\"client_list\":{\"7f000001b8a800000001\":\"mynick\"}}"),
+            message(
+                CLIENT,
+                "{\"type\":\"say\",\"to_client_id\":\"all\",\"to_client_name\":\"所有人\",\"content\":\"Merhaba, herkes!\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"say\",\"from_client_id\":\"7f000001b8a800000001\",\"from_client_name\":\"mynick\",\"to_client_id\":\"all\",\"content\":\"Merhaba, herkes!\",\"time\":\"2024-01-01 10:00:00\"}"),
+            message(SERVER, "{\"type\":\"ping\"}"),
+            message(CLIENT, "{\"type\":\"pong\"}"),
+            message(CLIENT, "{\"type\":\"login\",\"client_name\":\"ayse\",\"room_id\":\"1\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"login\",\"client_id\":\"7f000001b8a800000002\",\"client_name\":\"ayse\",\"time\":\"2024-01-01 10:00:00\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"login\",\"client_id\":\"7f000001b8a800000002\",\"client_name\":\"ayse\",\"time\":\"2024-01-01 10:00:00\",\"client_list\":{\"7f000001b8a800000001\":\"mynick\",\"7f000001b8a800000002\":\"ayse\"}}"),
+            message(
+                CLIENT,
+                "{\"type\":\"say\",\"to_client_id\":\"all\",\"to_client_name\":\"所有人\",\"content\":\"Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"say\",\"from_client_id\":\"7f000001b8a800000002\",\"from_client_name\":\"ayse\",\"to_client_id\":\"all\",\"content\":\"G\\u00fcnayd\\u0131n! \\u00c7ay i\\u00e7elim mi? \\u011f\\u00fc\\u015fi\\u00f6\\u00e7 \\u011e\\u00dc\\u015e\\u0130\\u00d6\\u00c7\",\"time\":\"2024-01-01 10:00:00\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"say\",\"from_client_id\":\"7f000001b8a800000002\",\"from_client_name\":\"ayse\",\"to_client_id\":\"all\",\"content\":\"G\\u00fcnayd\\u0131n! \\u00c7ay i\\u00e7elim mi? \\u011f\\u00fc\\u015fi\\u00f6\\u00e7 \\u011e\\u00dc\\u015e\\u0130\\u00d6\\u00c7\",\"time\":\"2024-01-01 10:00:00\"}"),
+            message(
+                SERVER,
+                "{\"type\":\"logout\",\"from_client_id\":\"7f000001b8a800000002\",\"from_client_name\":\"ayse\",\"time\":\"2024-01-01 10:00:00\"}"));
+    String turkish = "Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ";
+
+    List<AppEvent> events = new ArrayList<>();
+    for (Message m : messages) {
+      events.addAll(decoder.decode(m.fromClient(), m.text()));
+    }
+
+    assertEquals(
+        List.of(
+            new AppEvent("login", "mynick", "1", null, null, null, Kind.PRESENCE),
+            new AppEvent(
+                "login", "mynick", null, null, "7f000001b8a800000001", null, Kind.PRESENCE),
+            new AppEvent("say", null, null, "Merhaba, herkes!", null, "all", Kind.MESSAGE),
+            new AppEvent(
+                "say",
+                "mynick",
+                null,
+                "Merhaba, herkes!",
+                "7f000001b8a800000001",
+                "all",
+                Kind.MESSAGE),
+            new AppEvent("ping", null, null, null, null, null, Kind.HEARTBEAT),
+            new AppEvent("pong", null, null, null, null, null, Kind.HEARTBEAT),
+            new AppEvent("login", "ayse", "1", null, null, null, Kind.PRESENCE),
+            new AppEvent("login", "ayse", null, null, "7f000001b8a800000002", null, Kind.PRESENCE),
+            new AppEvent("login", "ayse", null, null, "7f000001b8a800000002", null, Kind.PRESENCE),
+            new AppEvent("say", null, null, turkish, null, "all", Kind.MESSAGE),
+            new AppEvent("say", "ayse", null, turkish, "7f000001b8a800000002", "all", Kind.MESSAGE),
+            new AppEvent("say", "ayse", null, turkish, "7f000001b8a800000002", "all", Kind.MESSAGE),
+            new AppEvent(
+                "logout", "ayse", null, null, "7f000001b8a800000002", null, Kind.PRESENCE)),
+        events);
   }
 
   @Test

@@ -231,6 +231,50 @@ class WebSocketHandshakeTest {
   }
 
   @Test
+  void mynicksHandshakeInSamplesChatDeflatePcapNegotiatesPermessageDeflate() {
+    // Frames 4 and 6 of samples/chat-deflate.pcap, as sent by python3-websockets 10.4.
+    WebSocketHandshake hs =
+        handshake(
+            "GET / HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:47272\r\n"
+                + "Origin: http://127.0.0.1:55151\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: Y2cqmUswTAZeRGyRv/afVg==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+                + "User-Agent: Python/3.11 websockets/10.4\r\n"
+                + "\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: ZnToGXq+3RgGH8aEsoejjt8Rjsc=\r\n"
+                + "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12;"
+                + " client_max_window_bits=12\r\n"
+                + "Date: Wed, 25 Nov 2026 01:13:18 GMT\r\n"
+                + "Server: Python/3.11 websockets/10.4\r\n"
+                + "\r\n");
+
+    assertTrue(hs.isUpgradeRequest());
+    assertTrue(hs.upgraded());
+    assertTrue(hs.acceptMatches());
+    assertEquals("/", hs.path());
+    assertEquals("127.0.0.1:47272", hs.host());
+    assertEquals("http://127.0.0.1:55151", hs.origin());
+    assertEquals("Python/3.11 websockets/10.4", hs.userAgent());
+    assertEquals(List.of(), hs.offeredSubprotocols());
+    assertNull(hs.acceptedSubprotocol());
+    assertEquals(
+        List.of("permessage-deflate; client_max_window_bits"),
+        hs.offeredExtensions().stream().map(WebSocketExtension::toString).toList());
+    assertEquals(
+        List.of("permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"),
+        hs.acceptedExtensions().stream().map(WebSocketExtension::toString).toList());
+    assertEquals("12", hs.acceptedExtensions().get(0).param("client_max_window_bits"));
+    assertEquals(List.of(), hs.anomalies());
+  }
+
+  @Test
   void listsSplitAtCommasOutsideQuotedStringsAndDropEmptyElements() {
     assertEquals(List.of("a", "b c", "d"), HttpLists.split(" a ,, b c ,\t,d,"));
     assertEquals(List.of("x; p=\"1,2\"", "y"), HttpLists.split("x; p=\"1,2\", y"));
