@@ -1,17 +1,16 @@
 package io.tapflow.sensor.capture;
 
+import static io.tapflow.sensor.capture.CapturedFrame.epoch;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tapflow.sensor.capture.CaptureConfig.ReplayPace;
 import io.tapflow.sensor.decode.ConnectionKey;
-import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.TcpSegment;
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -33,28 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class PcapSourceOfflineTest {
 
-  private static final PacketDecoder DECODER = new PacketDecoder();
   private static final long HOUR_NANOS = 3_600_000_000_000L;
 
   @TempDir Path dir;
 
-  /** One call of the handler, as it came. */
-  record Frame(
-      int linkType,
-      long timestampNanos,
-      boolean nanoPrecision,
-      byte[] data,
-      int capturedLength,
-      int wireLength) {
-    TcpSegment segment() {
-      return assertInstanceOf(
-          TcpSegment.class, DECODER.decode(linkType, data, capturedLength, wireLength));
-    }
-  }
-
   /** Collects every frame a source delivers. */
   static final class Collector implements PacketHandler {
-    final List<Frame> frames = new ArrayList<>();
+    final List<CapturedFrame> frames = new ArrayList<>();
 
     @Override
     public void onPacket(
@@ -65,7 +49,8 @@ class PcapSourceOfflineTest {
         int capturedLength,
         int wireLength) {
       frames.add(
-          new Frame(linkType, timestampNanos, nanoPrecision, data, capturedLength, wireLength));
+          new CapturedFrame(
+              linkType, timestampNanos, nanoPrecision, data, capturedLength, wireLength));
     }
 
     List<String> epochs() {
@@ -87,13 +72,6 @@ class PcapSourceOfflineTest {
       source.run(collector);
     }
     return collector;
-  }
-
-  /** Formats like tshark's frame.time_epoch: seconds, a dot, nine digits. */
-  static String epoch(long nanos) {
-    return Math.floorDiv(nanos, 1_000_000_000L)
-        + "."
-        + String.format("%09d", Math.floorMod(nanos, 1_000_000_000L));
   }
 
   private static byte[] ethernetSyn() {
@@ -145,7 +123,7 @@ class PcapSourceOfflineTest {
     assertEquals(
         List.of(0, 0, 0, 241, 0, 129, 0, 2, 7, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0),
         collector.payloadLengths());
-    Frame first = collector.frames.get(0);
+    CapturedFrame first = collector.frames.get(0);
     assertEquals(113, first.linkType());
     assertFalse(first.nanoPrecision());
     assertEquals(76, first.capturedLength());
@@ -232,7 +210,7 @@ class PcapSourceOfflineTest {
             .add(1_700_000_000_123_456_789L, ethernetSyn())
             .writeTo(dir.resolve("nano.pcap"));
 
-    Frame frame = readAll(CaptureConfig.offline(nano)).frames.get(0);
+    CapturedFrame frame = readAll(CaptureConfig.offline(nano)).frames.get(0);
 
     assertEquals("1700000000.123456789", epoch(frame.timestampNanos()));
     assertTrue(frame.nanoPrecision());
@@ -246,7 +224,7 @@ class PcapSourceOfflineTest {
             .packet(0, 1_700_000_000_123_456_789L, ethernetSyn())
             .writeTo(dir.resolve("nano.pcapng"));
 
-    Frame frame = readAll(CaptureConfig.offline(nano)).frames.get(0);
+    CapturedFrame frame = readAll(CaptureConfig.offline(nano)).frames.get(0);
 
     assertEquals("1700000000.123456789", epoch(frame.timestampNanos()));
     assertTrue(frame.nanoPrecision());
@@ -260,7 +238,8 @@ class PcapSourceOfflineTest {
             .add(1_700_000_000_123_456_789L, ethernetSyn())
             .writeTo(dir.resolve("nano.pcap"));
 
-    Frame frame = readAll(CaptureConfig.offline(nano).withNanoTimestamps(false)).frames.get(0);
+    CapturedFrame frame =
+        readAll(CaptureConfig.offline(nano).withNanoTimestamps(false)).frames.get(0);
 
     assertEquals("1700000000.123456000", epoch(frame.timestampNanos()));
     assertFalse(frame.nanoPrecision());
@@ -273,7 +252,7 @@ class PcapSourceOfflineTest {
     frame[14 + 3] = (byte) 140; // IP total length 140: 100 bytes of payload
     Path cut = new PcapFileWriter(1, false).add(0, frame, 84, 154).writeTo(dir.resolve("cut.pcap"));
 
-    Frame read = readAll(CaptureConfig.offline(cut)).frames.get(0);
+    CapturedFrame read = readAll(CaptureConfig.offline(cut)).frames.get(0);
 
     assertEquals(84, read.capturedLength());
     assertEquals(84, read.data().length);
