@@ -6,8 +6,8 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * Holds the IP and TCP header fields of one captured TCP segment and locates its payload in the
- * frame it was decoded from.
+ * Describes one captured TCP segment: its IP and TCP header fields, and where its payload lies in
+ * the frame it was decoded from.
  *
  * <p>The payload is not copied: it is {@code frame[payloadOffset, payloadOffset + payloadLength)}.
  * {@link #payload()} copies it out, {@link #payloadBuffer()} wraps it without copying. The segment
