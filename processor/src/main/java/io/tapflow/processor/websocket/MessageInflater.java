@@ -69,12 +69,20 @@ final class MessageInflater {
    * Inflates one message's payload, passing the output to {@code content} (and {@code utf8} when
    * not null) and into the history for the next message.
    *
+   * @param whole whether {@code compressed} is the whole payload rather than a prefix cut at a
+   *     limit; only a whole payload gets the empty block appended
    * @param limit the most bytes to produce
    */
   Result inflate(
-      byte[] compressed, int length, long limit, CappedBuffer content, Utf8Validator utf8) {
-    byte[] input = Arrays.copyOf(compressed, length + EMPTY_BLOCK_TAIL.length);
-    System.arraycopy(EMPTY_BLOCK_TAIL, 0, input, length, EMPTY_BLOCK_TAIL.length);
+      byte[] compressed,
+      int length,
+      boolean whole,
+      long limit,
+      CappedBuffer content,
+      Utf8Validator utf8) {
+    int tailLength = whole ? EMPTY_BLOCK_TAIL.length : 0;
+    byte[] input = Arrays.copyOf(compressed, length + tailLength);
+    System.arraycopy(EMPTY_BLOCK_TAIL, 0, input, length, tailLength);
     if (chunk == null) {
       chunk = new byte[CHUNK_LENGTH];
     }
@@ -95,7 +103,7 @@ final class MessageInflater {
             utf8.update(chunk, 0, n);
           }
           remember(chunk, n);
-        } else if (inflater.finished() && inflater.getRemaining() > EMPTY_BLOCK_TAIL.length) {
+        } else if (inflater.finished() && inflater.getRemaining() > tailLength) {
           // A block with BFINAL set ended the DEFLATE stream before the payload ended (RFC 7692
           // §7.2.3.4): what follows is a new stream over the same window.
           int next = input.length - inflater.getRemaining();

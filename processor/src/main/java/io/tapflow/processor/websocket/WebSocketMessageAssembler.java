@@ -319,6 +319,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
           inflater.inflate(
               messageCompressedBytes.array(),
               messageCompressedBytes.length(),
+              !messageCompressedBytes.isTruncated(),
               config.maxInflatedBytes(),
               messageContent,
               messageUtf8Checked ? messageUtf8 : null);
