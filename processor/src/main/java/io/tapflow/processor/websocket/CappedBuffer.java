@@ -1,0 +1,87 @@
+package io.tapflow.processor.websocket;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Collects bytes up to a cap, growing only as bytes arrive, and remembers whether it dropped any.
+ */
+final class CappedBuffer {
+
+  private static final byte[] EMPTY = new byte[0];
+  private static final int MIN_CAPACITY = 64;
+
+  /** Arrays larger than this are let go when the buffer is cleared, so idle decoders stay small. */
+  private static final int RETAINED_CAPACITY = 64 * 1024;
+
+  private final int cap;
+  private byte[] bytes = EMPTY;
+  private int length;
+  private boolean truncated;
+
+  CappedBuffer(int cap) {
+    this.cap = cap;
+  }
+
+  /** Appends what fits under the cap; the rest is dropped and marks the buffer truncated. */
+  void append(byte[] buf, int off, int len) {
+    int kept = Math.min(len, cap - length);
+    if (kept < len) {
+      truncated = true;
+    }
+    if (kept <= 0) {
+      return;
+    }
+    if (length + kept > bytes.length) {
+      long grown = Math.max(length + kept, Math.max(MIN_CAPACITY, 2L * bytes.length));
+      bytes = Arrays.copyOf(bytes, (int) Math.min(grown, cap));
+    }
+    System.arraycopy(buf, off, bytes, length, kept);
+    length += kept;
+  }
+
+  int length() {
+    return length;
+  }
+
+  /** Whether bytes were dropped at the cap. */
+  boolean isTruncated() {
+    return truncated;
+  }
+
+  /** The array holding the bytes; only the first {@link #length()} are meaningful. */
+  byte[] array() {
+    return bytes;
+  }
+
+  byte[] toByteArray() {
+    return length == 0 ? EMPTY : Arrays.copyOf(bytes, length);
+  }
+
+  void clear() {
+    length = 0;
+    truncated = false;
+    if (bytes.length > RETAINED_CAPACITY) {
+      bytes = EMPTY;
+    }
+  }
+
+  void writeTo(DataOutput out) throws IOException {
+    out.writeInt(length);
+    out.write(bytes, 0, length);
+    out.writeBoolean(truncated);
+  }
+
+  void readFrom(DataInput in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > cap) {
+      throw new IOException("buffer length " + n + " outside 0.." + cap);
+    }
+    bytes = n == 0 ? EMPTY : new byte[n];
+    in.readFully(bytes, 0, n);
+    length = n;
+    truncated = in.readBoolean();
+  }
+}

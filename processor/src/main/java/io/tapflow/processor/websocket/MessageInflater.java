@@ -1,0 +1,197 @@
+package io.tapflow.processor.websocket;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Inflates the compressed messages of one direction (RFC 7692 §7.2.2), carrying the sender's LZ77
+ * window from one message to the next.
+ *
+ * <p>An {@link Inflater} kept alive across messages would hold that window in native memory, out of
+ * reach of a snapshot. Instead this keeps the last window-size bytes of inflated output and primes
+ * a fresh raw {@code Inflater} with them through {@link Inflater#setDictionary} for every message:
+ * for raw DEFLATE a preset dictionary is exactly the history that back-references reach into, so
+ * the output is the same as with a long-lived inflater. When the sender uses {@code
+ * no_context_takeover} no history is kept at all.
+ *
+ * <p>If the history is lost (a gap, a failed or cut-short message) it is emptied rather than left
+ * stale: a later message that refers back into it then fails with "invalid distance too far back"
+ * instead of inflating to wrong bytes.
+ */
+final class MessageInflater {
+
+  /**
+   * "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the message" before
+   * inflating (RFC 7692 §7.2.2): the empty stored block the sender removed.
+   */
+  private static final byte[] EMPTY_BLOCK_TAIL = {0x00, 0x00, (byte) 0xff, (byte) 0xff};
+
+  private static final int CHUNK_LENGTH = 8192;
+
+  /**
+   * zlib's deflate cannot use a 256-byte window and uses 512 bytes when asked for 8 bits, so keep
+   * at least that much history.
+   */
+  private static final int MIN_HISTORY_BITS = 9;
+
+  /**
+   * What inflating one message gave.
+   *
+   * @param inflatedLength bytes produced, at most the limit
+   * @param limitReached the message would inflate to more than the limit
+   * @param error zlib's complaint, snake_cased, or null when the data was well-formed
+   */
+  record Result(long inflatedLength, boolean limitReached, String error) {}
+
+  private final boolean contextTakeover;
+  private final int historyCapacity;
+
+  /** Ring of the last {@link #historyCapacity} inflated bytes; null until first needed. */
+  private byte[] history;
+
+  private int historyEnd;
+  private int historyLength;
+
+  /** Scratch output buffer; not part of the state. */
+  private byte[] chunk;
+
+  MessageInflater(PerMessageDeflate deflate, boolean sentByClient) {
+    this.contextTakeover = !deflate.noContextTakeover(sentByClient);
+    this.historyCapacity = 1 << Math.max(MIN_HISTORY_BITS, deflate.maxWindowBits(sentByClient));
+  }
+
+  /**
+   * Inflates one message's payload, passing the output to {@code content} (and {@code utf8} when
+   * not null) and into the history for the next message.
+   *
+   * @param whole whether {@code compressed} is the whole payload rather than a prefix cut at a
+   *     limit; only a whole payload gets the empty block appended
+   * @param limit the most bytes to produce
+   */
+  Result inflate(
+      byte[] compressed,
+      int length,
+      boolean whole,
+      long limit,
+      CappedBuffer content,
+      Utf8Validator utf8) {
+    int tailLength = whole ? EMPTY_BLOCK_TAIL.length : 0;
+    byte[] input = Arrays.copyOf(compressed, length + tailLength);
+    System.arraycopy(EMPTY_BLOCK_TAIL, 0, input, length, tailLength);
+    if (chunk == null) {
+      chunk = new byte[CHUNK_LENGTH];
+    }
+    Inflater inflater = new Inflater(true);
+    long inflated = 0;
+    try {
+      begin(inflater, input, 0);
+      while (true) {
+        int room = (int) Math.min(chunk.length, limit - inflated);
+        if (room == 0) {
+          return new Result(inflated, inflater.inflate(new byte[1]) > 0, null);
+        }
+        int n = inflater.inflate(chunk, 0, room);
+        if (n > 0) {
+          inflated += n;
+          content.append(chunk, 0, n);
+          if (utf8 != null) {
+            utf8.update(chunk, 0, n);
+          }
+          remember(chunk, n);
+        } else if (inflater.finished() && inflater.getRemaining() > tailLength) {
+          // A block with BFINAL set ended the DEFLATE stream before the payload ended (RFC 7692
+          // §7.2.3.4): what follows is a new stream over the same window.
+          int next = input.length - inflater.getRemaining();
+          inflater.reset();
+          begin(inflater, input, next);
+        } else {
+          return new Result(inflated, false, null);
+        }
+      }
+    } catch (DataFormatException e) {
+      return new Result(inflated, false, snakeCase(e.getMessage()));
+    } finally {
+      inflater.end();
+    }
+  }
+
+  /** Forgets the history: the sender's window holds data this decoder did not see. */
+  void resetContext() {
+    historyEnd = 0;
+    historyLength = 0;
+  }
+
+  /** Bytes of history the next message will be primed with. */
+  int historyLength() {
+    return historyLength;
+  }
+
+  private void begin(Inflater inflater, byte[] input, int offset) {
+    if (historyLength > 0) {
+      inflater.setDictionary(linearHistory());
+    }
+    inflater.setInput(input, offset, input.length - offset);
+  }
+
+  private void remember(byte[] buf, int len) {
+    if (!contextTakeover) {
+      return;
+    }
+    if (history == null) {
+      history = new byte[historyCapacity];
+    }
+    if (len >= historyCapacity) {
+      System.arraycopy(buf, len - historyCapacity, history, 0, historyCapacity);
+      historyEnd = 0;
+      historyLength = historyCapacity;
+      return;
+    }
+    int first = Math.min(len, historyCapacity - historyEnd);
+    System.arraycopy(buf, 0, history, historyEnd, first);
+    System.arraycopy(buf, first, history, 0, len - first);
+    historyEnd = (historyEnd + len) % historyCapacity;
+    historyLength = Math.min(historyCapacity, historyLength + len);
+  }
+
+  private byte[] linearHistory() {
+    byte[] linear = new byte[historyLength];
+    int start = Math.floorMod(historyEnd - historyLength, historyCapacity);
+    int first = Math.min(historyLength, historyCapacity - start);
+    System.arraycopy(history, start, linear, 0, first);
+    System.arraycopy(history, 0, linear, first, historyLength - first);
+    return linear;
+  }
+
+  private static String snakeCase(String message) {
+    if (message == null || message.isEmpty()) {
+      return "invalid_deflate_data";
+    }
+    return message.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+  }
+
+  void writeTo(DataOutput out) throws IOException {
+    out.writeInt(historyLength);
+    if (historyLength > 0) {
+      out.write(linearHistory());
+    }
+  }
+
+  void readFrom(DataInput in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > historyCapacity || (n > 0 && !contextTakeover)) {
+      throw new IOException("inflater history of " + n + " bytes, capacity " + historyCapacity);
+    }
+    resetContext();
+    if (n > 0) {
+      history = new byte[historyCapacity];
+      in.readFully(history, 0, n);
+      historyEnd = n % historyCapacity;
+      historyLength = n;
+    }
+  }
+}

@@ -1,0 +1,354 @@
+package io.tapflow.processor.websocket;
+
+import static io.tapflow.processor.websocket.Bytes.concat;
+import static io.tapflow.processor.websocket.Bytes.counting;
+import static io.tapflow.processor.websocket.Bytes.hex;
+import static io.tapflow.processor.websocket.Bytes.utf8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.Deflater;
+import org.junit.jupiter.api.Test;
+
+/** A decoder restored from a snapshot taken anywhere carries on exactly as the original. */
+class WebSocketDecoderSnapshotTest {
+
+  /** One call into the decoder. */
+  private sealed interface Step permits Data, Gap {}
+
+  private record Data(byte[] bytes, long timestampNanos) implements Step {}
+
+  private record Gap(long length, long timestampNanos) implements Step {}
+
+  private static final long END = 999_999L;
+
+  /**
+   * A script's positions are its data bytes and its gaps, one each; {@code feed(from, to)} makes
+   * the calls for positions {@code [from, to)}, each data step's bytes in one call.
+   */
+  private record Script(List<Step> steps) {
+
+    int positions() {
+      int n = 0;
+      for (Step step : steps) {
+        n += step instanceof Data data ? data.bytes().length : 1;
+      }
+      return n;
+    }
+
+    void feed(WebSocketDecoder decoder, int from, int to) {
+      int at = 0;
+      for (Step step : steps) {
+        if (step instanceof Data data) {
+          int start = Math.max(from, at);
+          int end = Math.min(to, at + data.bytes().length);
+          if (start < end) {
+            decoder.onData(data.bytes(), start - at, end - start, data.timestampNanos());
+          }
+          at += data.bytes().length;
+        } else if (step instanceof Gap gap) {
+          if (at >= from && at < to) {
+            decoder.onGap(gap.length(), gap.timestampNanos());
+          }
+          at++;
+        }
+      }
+    }
+  }
+
+  private static final class ScriptBuilder {
+    private final List<Step> steps = new ArrayList<>();
+    private long timestampNanos = 100;
+
+    ScriptBuilder data(byte[] bytes) {
+      steps.add(new Data(bytes, timestampNanos++));
+      return this;
+    }
+
+    ScriptBuilder data(String hex) {
+      return data(hex(hex));
+    }
+
+    ScriptBuilder gap(long length) {
+      steps.add(new Gap(length, timestampNanos++));
+      return this;
+    }
+
+    Script build() {
+      return new Script(List.copyOf(steps));
+    }
+  }
+
+  private static Script serverScript() {
+    Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    ScriptBuilder script =
+        new ScriptBuilder()
+            .data("c1 07 f2 48 cd c9 c9 07 00")
+            .data("c1 05 f2 00 11 00 00  41 03 f2 48 cd")
+            .data("89 02 68 69  80 04 c9 c9 07 00")
+            .data("c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00  c1 08 f3 48 cd c9 c9 07 00 00")
+            .data(concat(hex("82 7e 01 00"), counting(256)))
+            .data("81 85 37 fa 21 3d 7f 9f 4d 51 58  83 01 00  81 02 c3 28  01 01 e2")
+            .data("80 02 9c 93  82 0a 00 01 02")
+            .gap(4)
+            .data("07 08 09")
+            .data("88 7e 01 02 03 e8")
+            .data(Bytes.repeat('C', 256));
+    for (int i = 0; i < 4; i++) {
+      byte[] message = utf8("TOGGLE=" + "ab".repeat(i + 3) + " TOGGLE=" + i);
+      script.data(Frames.frame(0xc1, Frames.deflate(deflater, message)));
+    }
+    deflater.end();
+    return script.data("88 05 03 e8 62 79").build();
+  }
+
+  private static Script clientScript() {
+    return new ScriptBuilder()
+        .data("01 83 37 fa 21 3d 7f 9f 4d  89 80 01 02 03 04  80 82 11 22 33 44 7d 4d")
+        .data("81 85 37 fa 21 3d 7f")
+        .gap(1)
+        .data("4d 51 58  82 02 ab cd")
+        .data("81 84 01 02 03 04 60 60 60 60")
+        .data("01 83 37 fa 21 3d 7f 9f")
+        .gap(3)
+        .data("81 02 68 69")
+        .build();
+  }
+
+  /** One line per event, enough to tell the script's events apart. */
+  private static List<String> summaries(List<Object> events) {
+    return events.stream()
+        .map(
+            event -> {
+              if (event instanceof RecordingListener.Anomaly anomaly) {
+                return anomaly.code();
+              }
+              WsMessage m = (WsMessage) event;
+              String body =
+                  switch (m.opcode()) {
+                    case BINARY -> m.content().length + " bytes";
+                    case CLOSE ->
+                        m.closeCode() + " with " + m.closeReason().length() + " bytes of reason";
+                    case TEXT, PING, PONG -> m.text();
+                  };
+              return m.opcode()
+                  + (m.compressed() ? " compressed " : " ")
+                  + body
+                  + (m.fragments() > 1 ? " fragments=" + m.fragments() : "")
+                  + (m.missingBytes() > 0 ? " missing=" + m.missingBytes() : "");
+            })
+        .toList();
+  }
+
+  private static List<Object> uninterrupted(Script script, Decoders decoders) {
+    RecordingListener recorder = new RecordingListener();
+    WebSocketDecoder decoder = decoders.create(recorder);
+    script.feed(decoder, 0, script.positions());
+    decoder.onEnd(END);
+    return recorder.events;
+  }
+
+  /** Makes a fresh decoder. */
+  private interface Decoders {
+    WebSocketDecoder create(WebSocketListener listener);
+  }
+
+  private static void assertSnapshotAtEveryPositionChangesNothing(
+      Script script, Decoders decoders) {
+    List<Object> expected = uninterrupted(script, decoders);
+    int positions = script.positions();
+    for (int at = 0; at <= positions; at++) {
+      RecordingListener recorder = new RecordingListener();
+      WebSocketDecoder before = decoders.create(recorder);
+      script.feed(before, 0, at);
+      WebSocketDecoder after = restore(snapshot(before), recorder);
+      script.feed(after, at, positions);
+      after.onEnd(END);
+
+      assertEquals(expected, recorder.events, "snapshot after position " + at);
+    }
+  }
+
+  private static byte[] snapshot(WebSocketDecoder decoder) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      decoder.writeSnapshot(new DataOutputStream(bytes));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static WebSocketDecoder restore(byte[] snapshot, WebSocketListener listener) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
+      WebSocketDecoder decoder = WebSocketDecoder.readSnapshot(in, listener);
+      assertEquals(-1, in.read(), "bytes left over after the snapshot");
+      return decoder;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void serverStreamWithDeflateGivesIdenticalEventsWhereverItIsSnapshotted() {
+    Script script = serverScript();
+    List<Object> expected =
+        uninterrupted(
+            script,
+            l ->
+                new WebSocketDecoder(false, WebSocketConfig.DEFAULT, PerMessageDeflate.DEFAULT, l));
+    assertEquals(
+        List.of(
+            "TEXT compressed Hello",
+            "TEXT compressed Hello",
+            "PING hi",
+            "TEXT compressed Hello fragments=2",
+            "TEXT compressed Hello",
+            "TEXT compressed Hello",
+            "BINARY 256 bytes",
+            "websocket_masked_server_frame",
+            "TEXT Hello",
+            "websocket_reserved_opcode",
+            "websocket_invalid_utf8",
+            "TEXT \uFFFD(",
+            "TEXT \u2713 fragments=2",
+            "BINARY 6 bytes missing=4",
+            "websocket_control_frame_too_long",
+            "CLOSE 1000 with 256 bytes of reason",
+            "TEXT compressed TOGGLE=ababab TOGGLE=0",
+            "TEXT compressed TOGGLE=abababab TOGGLE=1",
+            "TEXT compressed TOGGLE=ababababab TOGGLE=2",
+            "TEXT compressed TOGGLE=abababababab TOGGLE=3",
+            "websocket_incomplete_message_at_end"),
+        summaries(expected));
+
+    assertSnapshotAtEveryPositionChangesNothing(
+        script,
+        l -> new WebSocketDecoder(false, WebSocketConfig.DEFAULT, PerMessageDeflate.DEFAULT, l));
+  }
+
+  @Test
+  void serverStreamUnderTightLimitsGivesIdenticalEventsWhereverItIsSnapshotted() {
+    assertSnapshotAtEveryPositionChangesNothing(
+        serverScript(),
+        l -> new WebSocketDecoder(false, new WebSocketConfig(8, 16), PerMessageDeflate.DEFAULT, l));
+  }
+
+  @Test
+  void serverStreamWithoutContextTakeoverGivesIdenticalEventsWhereverItIsSnapshotted() {
+    assertSnapshotAtEveryPositionChangesNothing(
+        serverScript(),
+        l ->
+            new WebSocketDecoder(
+                false, WebSocketConfig.DEFAULT, new PerMessageDeflate(true, true, 10, 9), l));
+  }
+
+  @Test
+  void maskedClientStreamWithGapsGivesIdenticalEventsWhereverItIsSnapshotted() {
+    Script script = clientScript();
+    List<Object> expected =
+        uninterrupted(script, l -> new WebSocketDecoder(true, WebSocketConfig.DEFAULT, null, l));
+    assertEquals(
+        List.of(
+            "PING ",
+            "TEXT Hello fragments=2",
+            "TEXT Hllo missing=1",
+            "websocket_unmasked_client_frame",
+            "BINARY 2 bytes",
+            "TEXT abcd",
+            "websocket_gap"),
+        summaries(expected));
+
+    assertSnapshotAtEveryPositionChangesNothing(
+        script, l -> new WebSocketDecoder(true, WebSocketConfig.DEFAULT, null, l));
+  }
+
+  @Test
+  void unmaskedClientStreamReportsItsAnomalyOnceAcrossSnapshots() {
+    Script script = new ScriptBuilder().data("82 02 ab cd  82 01 ef  81 02 68 69").build();
+
+    assertSnapshotAtEveryPositionChangesNothing(
+        script, l -> new WebSocketDecoder(true, WebSocketConfig.DEFAULT, null, l));
+  }
+
+  @Test
+  void serverStreamFedOneByteAtATimeGivesIdenticalEvents() {
+    Script script = serverScript();
+    Decoders decoders =
+        l -> new WebSocketDecoder(false, WebSocketConfig.DEFAULT, PerMessageDeflate.DEFAULT, l);
+    RecordingListener recorder = new RecordingListener();
+    WebSocketDecoder decoder = decoders.create(recorder);
+
+    for (int at = 0; at < script.positions(); at++) {
+      script.feed(decoder, at, at + 1);
+    }
+    decoder.onEnd(END);
+
+    assertEquals(uninterrupted(script, decoders), recorder.events);
+  }
+
+  @Test
+  void restoredDecoderKeepsItsDirectionLimitsAndParameters() {
+    PerMessageDeflate deflate = new PerMessageDeflate(true, false, 12, 9);
+    WebSocketConfig config = new WebSocketConfig(100, 200);
+
+    WebSocketDecoder restored =
+        restore(
+            snapshot(new WebSocketDecoder(true, config, deflate, new RecordingListener())),
+            new RecordingListener());
+
+    assertEquals(true, restored.sentByClient());
+    assertEquals(config, restored.config());
+    assertEquals(deflate, restored.deflate());
+  }
+
+  @Test
+  void snapshotStartsWithItsVersionByte() {
+    byte[] snapshot =
+        snapshot(
+            new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
+
+    assertEquals(1, snapshot[0]);
+  }
+
+  @Test
+  void snapshotOfAnotherVersionIsRefused() {
+    byte[] snapshot =
+        snapshot(
+            new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
+    snapshot[0] = 2;
+
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                WebSocketDecoder.readSnapshot(
+                    new DataInputStream(new ByteArrayInputStream(snapshot)),
+                    new RecordingListener()));
+    assertEquals("unsupported WebSocket decoder snapshot version 2", e.getMessage());
+  }
+
+  @Test
+  void truncatedSnapshotIsRefused() {
+    byte[] snapshot =
+        snapshot(
+            new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
+    byte[] truncated = java.util.Arrays.copyOf(snapshot, snapshot.length - 1);
+
+    assertThrows(
+        EOFException.class,
+        () ->
+            WebSocketDecoder.readSnapshot(
+                new DataInputStream(new ByteArrayInputStream(truncated)), new RecordingListener()));
+  }
+}
