@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Collects bytes up to a cap, growing only as bytes arrive, and remembers whether it dropped any.
+ * Collects bytes up to a cap.
+ *
+ * <p>The array grows only as bytes arrive, never by a length a peer claims; bytes past the cap are
+ * dropped and the buffer remembers that it is truncated.
  */
 final class CappedBuffer {
 

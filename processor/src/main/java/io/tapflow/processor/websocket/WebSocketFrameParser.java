@@ -186,7 +186,7 @@ final class WebSocketFrameParser {
     if (payloadLength < 0) {
       // "If 127, the following 8 bytes interpreted as a 64-bit unsigned integer (the most
       // significant bit MUST be 0)": without the frame's true end, framing is gone.
-      anomalies.onAnomaly(
+      report(
           WebSocketAnomalies.INVALID_PAYLOAD_LENGTH,
           "opcode="
               + opcodeName(firstByte & B0_OPCODE)
@@ -202,7 +202,7 @@ final class WebSocketFrameParser {
         (length7 == PAYLOAD_LEN_16 && payloadLength < PAYLOAD_LEN_16)
             || (length7 == PAYLOAD_LEN_64 && payloadLength <= 0xffff);
     if (nonMinimal) {
-      anomalies.onAnomaly(
+      report(
           WebSocketAnomalies.NON_MINIMAL_PAYLOAD_LENGTH,
           "opcode="
               + opcodeName(firstByte & B0_OPCODE)
@@ -238,10 +238,10 @@ final class WebSocketFrameParser {
     // frames that it sends to the client" (RFC 6455 §5.1). A monitor decodes either way.
     if (sentByClient && !masked && !unmaskedClientFrameReported) {
       unmaskedClientFrameReported = true;
-      anomalies.onAnomaly(WebSocketAnomalies.UNMASKED_CLIENT_FRAME, frameDetail(), timestampNanos);
+      report(WebSocketAnomalies.UNMASKED_CLIENT_FRAME, frameDetail(), timestampNanos);
     } else if (!sentByClient && masked && !maskedServerFrameReported) {
       maskedServerFrameReported = true;
-      anomalies.onAnomaly(WebSocketAnomalies.MASKED_SERVER_FRAME, frameDetail(), timestampNanos);
+      report(WebSocketAnomalies.MASKED_SERVER_FRAME, frameDetail(), timestampNanos);
     }
     payloadRead = 0;
     handler.onFrameHeader(
@@ -297,7 +297,7 @@ final class WebSocketFrameParser {
   }
 
   private void loseFraming(String detail, long dropped, long timestampNanos) {
-    anomalies.onAnomaly(WebSocketAnomalies.GAP, detail, timestampNanos);
+    report(WebSocketAnomalies.GAP, detail, timestampNanos);
     droppedBytes += dropped;
     state = State.LOST;
     handler.onFramingLost(timestampNanos);
@@ -305,7 +305,9 @@ final class WebSocketFrameParser {
 
   /**
    * Hook for finding the next frame header after framing was lost. Not implemented yet: every byte
-   * is dropped until the direction ends.
+   * is dropped until the direction ends. An implementation would look for a plausible frame start,
+   * set {@link #state} to {@link State#FRAME_START} and return its position; the handler holds
+   * nothing partial by then, having been told {@link FrameHandler#onFramingLost}.
    *
    * @return the position of the first byte not consumed
    */
@@ -316,6 +318,10 @@ final class WebSocketFrameParser {
   private int drop(int pos, int end) {
     droppedBytes += end - pos;
     return end;
+  }
+
+  private void report(String code, String detail, long timestampNanos) {
+    anomalies.onAnomaly(code, detail, timestampNanos);
   }
 
   private String frameDetail() {

@@ -4,9 +4,12 @@ import static io.tapflow.processor.websocket.Bytes.concat;
 import static io.tapflow.processor.websocket.Bytes.hex;
 import static io.tapflow.processor.websocket.Bytes.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tapflow.processor.websocket.RecordingListener.Anomaly;
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -226,6 +229,29 @@ class WebSocketDecoderDeflateTest {
                 "opcode=text exceeded=compressed_length limit=8",
                 T),
             new WsMessage(WsOpcode.TEXT, utf8("Hel"), 3, true, null, null, true, 1, T, 0)),
+        recorder.events);
+  }
+
+  @Test
+  void compressedFrameClaimingTheLargestLengthBuffersNoMoreThanTheLimit() throws IOException {
+    WebSocketDecoder decoder =
+        new WebSocketDecoder(
+            false, new WebSocketConfig(1024, 4096), PerMessageDeflate.DEFAULT, recorder);
+    decoder.onData(hex("c2 7f 7f ff ff ff ff ff ff ff"), 0, 10, T);
+    byte[] chunk = new byte[64 * 1024];
+    for (int i = 0; i < 16; i++) {
+      decoder.onData(chunk, 0, chunk.length, T);
+    }
+
+    ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+    decoder.writeSnapshot(new DataOutputStream(snapshot));
+    assertTrue(snapshot.size() < 4096 + 1024, "snapshot of " + snapshot.size() + " bytes");
+    assertEquals(
+        List.of(
+            new Anomaly(
+                WebSocketAnomalies.DECOMPRESSION_LIMIT,
+                "opcode=binary exceeded=compressed_length limit=4096",
+                T)),
         recorder.events);
   }
 
