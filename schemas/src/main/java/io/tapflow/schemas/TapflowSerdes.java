@@ -24,6 +24,10 @@ public final class TapflowSerdes {
     return new AvroSerde<>(ConnectionRecord.getClassSchema());
   }
 
+  public static AvroSerde<Anomaly> anomaly() {
+    return new AvroSerde<>(Anomaly.getClassSchema());
+  }
+
   public static AvroSerde<ChatEvent> chatEvent() {
     return new AvroSerde<>(ChatEvent.getClassSchema());
   }

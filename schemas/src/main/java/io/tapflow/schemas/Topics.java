@@ -7,17 +7,29 @@ package io.tapflow.schemas;
  * @param messages decoded WebSocket messages
  * @param connections connection records
  * @param chat application (chat) events
+ * @param anomalies protocol anomalies
  */
-public record Topics(String packets, String messages, String connections, String chat) {
+public record Topics(
+    String packets, String messages, String connections, String chat, String anomalies) {
 
   /** The default topic names. */
   public static final Topics DEFAULT =
-      new Topics("tapflow.packets", "tapflow.ws.messages", "tapflow.connections", "tapflow.chat");
+      new Topics(
+          "tapflow.packets",
+          "tapflow.ws.messages",
+          "tapflow.connections",
+          "tapflow.chat",
+          "tapflow.anomalies");
 
   /**
    * Returns these names with every topic prefixed, for running several pipelines on one cluster.
    */
   public Topics withPrefix(String prefix) {
-    return new Topics(prefix + packets, prefix + messages, prefix + connections, prefix + chat);
+    return new Topics(
+        prefix + packets,
+        prefix + messages,
+        prefix + connections,
+        prefix + chat,
+        prefix + anomalies);
   }
 }

@@ -109,7 +109,11 @@ public final class TcpConnection {
     toClient.end(timestampNanos);
   }
 
-  private void assignRoles(Segment s) {
+  /** Settles who is client and server from the first segment seen; later calls change nothing. */
+  public void assignRoles(Segment s) {
+    if (clientAddr != null) {
+      return;
+    }
     boolean senderIsClient;
     if (s.syn()) {
       senderIsClient = !s.ackFlag();

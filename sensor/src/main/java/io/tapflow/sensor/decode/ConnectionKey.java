@@ -1,5 +1,6 @@
 package io.tapflow.sensor.decode;
 
+import io.tapflow.schemas.AddressText;
 import java.util.Arrays;
 
 /**
@@ -36,9 +37,9 @@ public final class ConnectionKey {
     boolean aIsLow = compareEndpoints(addrA, portA, addrB, portB) <= 0;
     StringBuilder sb = new StringBuilder(sensorId.length() + 2 * 48);
     sb.append(sensorId).append(SEPARATOR);
-    appendEndpoint(sb, aIsLow ? addrA : addrB, aIsLow ? portA : portB);
+    AddressText.appendEndpoint(sb, aIsLow ? addrA : addrB, aIsLow ? portA : portB);
     sb.append(SEPARATOR);
-    appendEndpoint(sb, aIsLow ? addrB : addrA, aIsLow ? portB : portA);
+    AddressText.appendEndpoint(sb, aIsLow ? addrB : addrA, aIsLow ? portB : portA);
     return sb.toString();
   }
 
@@ -67,19 +68,6 @@ public final class ConnectionKey {
 
   /** Returns {@code a.b.c.d:port} for IPv4 or {@code [v6addr]:port} for IPv6. */
   public static String endpoint(byte[] addr, int port) {
-    StringBuilder sb = new StringBuilder(48);
-    appendEndpoint(sb, addr, port);
-    return sb.toString();
-  }
-
-  private static void appendEndpoint(StringBuilder sb, byte[] addr, int port) {
-    if (addr.length == 16) {
-      sb.append('[');
-      AddressText.append(sb, addr);
-      sb.append(']');
-    } else {
-      AddressText.append(sb, addr);
-    }
-    sb.append(':').append(port);
+    return AddressText.endpoint(addr, port);
   }
 }

@@ -1,4 +1,4 @@
-package io.tapflow.sensor.decode;
+package io.tapflow.schemas;
 
 /**
  * Formats an IP address given as network-order bytes as text: dotted quad for IPv4, the RFC 5952
@@ -14,6 +14,28 @@ public final class AddressText {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private AddressText() {}
+
+  /**
+   * Returns the endpoint text of the contract: {@code a.b.c.d:port} for IPv4, {@code [v6addr]:port}
+   * for IPv6.
+   */
+  public static String endpoint(byte[] addr, int port) {
+    StringBuilder sb = new StringBuilder(48);
+    appendEndpoint(sb, addr, port);
+    return sb.toString();
+  }
+
+  /** Appends the endpoint text of {@link #endpoint} to {@code sb}. */
+  public static void appendEndpoint(StringBuilder sb, byte[] addr, int port) {
+    if (addr.length == 16) {
+      sb.append('[');
+      append(sb, addr);
+      sb.append(']');
+    } else {
+      append(sb, addr);
+    }
+    sb.append(':').append(port);
+  }
 
   /** Returns the text of a 4-byte IPv4 or 16-byte IPv6 address. */
   public static String format(byte[] addr) {

@@ -1,9 +1,9 @@
-package io.tapflow.sensor.decode;
+package io.tapflow.schemas;
 
-import static io.tapflow.sensor.decode.Frames.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,7 +18,7 @@ class AddressTextTest {
     "0a000001, 10.0.0.1",
   })
   void ipv4IsDottedQuadWithUnsignedBytes(String bytes, String text) {
-    assertEquals(text, AddressText.format(hex(bytes)));
+    assertEquals(text, AddressText.format(HexFormat.of().parseHex(bytes.replace(" ", ""))));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -46,7 +46,7 @@ class AddressTextTest {
     "00000000000000000000ffffc0000201, ::ffff:192.0.2.1",
   })
   void ipv6IsTheRfc5952CanonicalText(String bytes, String text) {
-    assertEquals(text, AddressText.format(hex(bytes)));
+    assertEquals(text, AddressText.format(HexFormat.of().parseHex(bytes.replace(" ", ""))));
   }
 
   @Test

@@ -1,0 +1,90 @@
+package io.tapflow.cli;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.processor.streams.ProcessorApp;
+import io.tapflow.processor.streams.ProcessorConfig;
+import io.tapflow.schemas.Topics;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The {@code processor} command: the Kafka Streams application, until interrupted. */
+@Command(
+    name = "processor",
+    mixinStandardHelpOptions = true,
+    description = "Runs the processor (Kafka Streams) that decodes the packets topic.")
+public final class ProcessorCommand implements Callable<Integer> {
+  @Option(
+      names = "--application-id",
+      description = "Kafka Streams application id (default: ${DEFAULT-VALUE}).")
+  String applicationId = "tapflow-processor";
+
+  @Option(names = "--topic-prefix", description = "Prefix for every topic name.")
+  String topicPrefix = "";
+
+  @Option(
+      names = "--partitions",
+      description = "Partitions when creating the topics (default: ${DEFAULT-VALUE}).")
+  int partitions = 6;
+
+  @Option(names = "--state-dir", description = "Kafka Streams state directory.")
+  String stateDir;
+
+  @Option(names = "--threads", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+  int threads = 1;
+
+  @Option(names = "--at-least-once", description = "Process at-least-once instead of exactly-once.")
+  boolean atLeastOnce;
+
+  @Option(
+      names = "--replication-factor",
+      description = "Replication factor of internal topics (-1: broker default).")
+  int replicationFactor = -1;
+
+  @Option(
+      names = "--metrics-address",
+      description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
+  String metricsAddress = "127.0.0.1:9466";
+
+  @Mixin KafkaOptions kafka;
+
+  @Override
+  public Integer call() throws Exception {
+    String bootstrap = kafka.bootstrapServers == null ? "127.0.0.1:9092" : kafka.bootstrapServers;
+    Map<String, String> props = kafka.clientProperties();
+    Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
+    java.util.Properties adminProps = new java.util.Properties();
+    adminProps.put("bootstrap.servers", bootstrap);
+    adminProps.putAll(props);
+    try (Admin admin = Admin.create(adminProps)) {
+      TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
+    }
+    ProcessorConfig config =
+        ProcessorConfig.builder(bootstrap)
+            .applicationId(applicationId)
+            .topics(topics)
+            .exactlyOnce(!atLeastOnce)
+            .replicationFactor(replicationFactor)
+            .stateDir(stateDir)
+            .streamThreads(threads)
+            .clientProperties(props)
+            .build();
+    PrometheusRegistry registry = new PrometheusRegistry();
+    CountDownLatch stop = new CountDownLatch(1);
+    try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
+        ProcessorApp app = new ProcessorApp(config, new ProcessorMetrics(registry))) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      app.start();
+      System.err.printf(
+          "tapflow processor %s: reading %s at %s, /metrics on port %d%n",
+          applicationId, topics.packets(), bootstrap, server.port());
+      stop.await();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,139 @@
+package io.tapflow.cli;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.schemas.Topics;
+import io.tapflow.sensor.capture.CaptureConfig;
+import io.tapflow.sensor.capture.CaptureStats;
+import io.tapflow.sensor.capture.PcapSource;
+import io.tapflow.sensor.metrics.SensorMetrics;
+import io.tapflow.sensor.publish.PacketPublisher;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The {@code sensor} command: capture (live or from a file) and publish to Kafka. */
+@Command(
+    name = "sensor",
+    mixinStandardHelpOptions = true,
+    description = "Captures TCP segments with libpcap and publishes them to the packets topic.")
+public final class SensorCommand implements Callable<Integer> {
+  @Option(
+      names = {"-i", "--interface"},
+      description = "Interface to capture on (default: ${DEFAULT-VALUE}).")
+  String iface = "any";
+
+  @Option(
+      names = {"-r", "--file"},
+      description = "Replay a pcap/pcapng file instead of capturing live.")
+  Path file;
+
+  @Option(
+      names = "--pace",
+      description = "File replay pace: fast or capture (default: ${DEFAULT-VALUE}).")
+  String pace = "fast";
+
+  @Option(
+      names = {"-f", "--filter"},
+      description = "BPF filter, e.g. 'tcp port 8080'.")
+  String filter = "tcp";
+
+  @Option(names = "--snaplen", description = "Snapshot length (default: ${DEFAULT-VALUE}).")
+  int snaplen = CaptureConfig.DEFAULT_SNAPLEN;
+
+  @Option(
+      names = "--buffer-size",
+      description = "Kernel capture buffer in bytes (default: ${DEFAULT-VALUE}).")
+  int bufferSize = CaptureConfig.DEFAULT_BUFFER_SIZE_BYTES;
+
+  @Option(names = "--sensor-id", description = "Sensor id (default: the host name).")
+  String sensorId;
+
+  @Option(names = "--topic-prefix", description = "Prefix for every topic name.")
+  String topicPrefix = "";
+
+  @Option(
+      names = "--partitions",
+      description = "Partitions when creating the topics (default: ${DEFAULT-VALUE}).")
+  int partitions = 6;
+
+  @Option(
+      names = "--metrics-address",
+      description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
+  String metricsAddress = "127.0.0.1:9465";
+
+  @Option(
+      names = "--heartbeat-interval-ms",
+      description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
+  long heartbeatMs = 1000;
+
+  @Mixin KafkaOptions kafka;
+
+  @Override
+  public Integer call() throws Exception {
+    String bootstrap = kafka.bootstrapServers == null ? "127.0.0.1:9092" : kafka.bootstrapServers;
+    String id = sensorId == null ? InetAddress.getLocalHost().getHostName() : sensorId;
+    Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
+    Map<String, String> props = kafka.clientProperties();
+    java.util.Properties adminProps = new java.util.Properties();
+    adminProps.put("bootstrap.servers", bootstrap);
+    adminProps.putAll(props);
+    try (Admin admin = Admin.create(adminProps)) {
+      TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
+    }
+    CaptureConfig capture =
+        file != null
+            ? CaptureConfig.offline(file)
+                .withReplayPace(
+                    "capture".equals(pace)
+                        ? CaptureConfig.ReplayPace.CAPTURE_PACE
+                        : CaptureConfig.ReplayPace.AS_FAST_AS_POSSIBLE)
+            : CaptureConfig.live(iface).withSnaplen(snaplen).withBufferSizeBytes(bufferSize);
+    capture = capture.withFilter(filter);
+    PrometheusRegistry registry = new PrometheusRegistry();
+    SensorMetrics metrics = new SensorMetrics(registry);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
+        PacketPublisher publisher =
+            new PacketPublisher(
+                id,
+                file != null ? file.getFileName().toString() : iface,
+                topics.packets(),
+                PacketPublisher.createProducer(
+                    PacketPublisher.producerProperties(bootstrap, props)),
+                metrics);
+        PcapSource source = PcapSource.open(capture)) {
+      if (file == null) {
+        timer.scheduleAtFixedRate(
+            () -> {
+              publisher.heartbeat(System.currentTimeMillis() * 1_000_000L);
+              CaptureStats s = source.stats();
+              metrics.kernelDrops.labelValues(id).set(s.droppedByKernel());
+              metrics.interfaceDrops.labelValues(id).set(s.droppedByInterface());
+            },
+            heartbeatMs,
+            heartbeatMs,
+            TimeUnit.MILLISECONDS);
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(source::stop));
+      System.err.printf(
+          "tapflow sensor %s: capturing %s, publishing to %s at %s, /metrics on port %d%n",
+          id, file != null ? file : iface, topics.packets(), bootstrap, server.port());
+      source.run(publisher);
+      if (file != null) {
+        publisher.endOfCapture();
+      }
+      publisher.flush();
+    } finally {
+      timer.shutdownNow();
+    }
+    return 0;
+  }
+}

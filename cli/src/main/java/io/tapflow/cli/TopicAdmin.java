@@ -1,0 +1,54 @@
+package io.tapflow.cli;
+
+import io.tapflow.schemas.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Creates tapflow's topics where they do not exist yet. */
+public final class TopicAdmin {
+  private TopicAdmin() {}
+
+  /**
+   * Creates the packets topic with {@code partitions} partitions and the output topics with the
+   * same count; existing topics are left as they are.
+   *
+   * @param replicationFactor -1 for the broker's default
+   * @param topicConfig settings for every created topic (for example retention.ms)
+   */
+  public static void ensure(
+      Admin admin,
+      Topics topics,
+      int partitions,
+      short replicationFactor,
+      Map<String, String> topicConfig)
+      throws InterruptedException, ExecutionException {
+    Set<String> existing = admin.listTopics().names().get();
+    List<NewTopic> missing = new ArrayList<>();
+    Optional<Short> rf = replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor);
+    for (String name :
+        List.of(
+            topics.packets(),
+            topics.messages(),
+            topics.connections(),
+            topics.chat(),
+            topics.anomalies())) {
+      if (!existing.contains(name)) {
+        missing.add(new NewTopic(name, Optional.of(partitions), rf).configs(topicConfig));
+      }
+    }
+    try {
+      admin.createTopics(missing).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw e;
+      }
+    }
+  }
+}

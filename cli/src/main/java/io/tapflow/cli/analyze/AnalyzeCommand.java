@@ -1,0 +1,197 @@
+package io.tapflow.cli.analyze;
+
+import io.tapflow.cli.KafkaOptions;
+import io.tapflow.cli.output.JsonLines;
+import io.tapflow.schemas.ChatEvent;
+import io.tapflow.schemas.ConnectionRecord;
+import io.tapflow.schemas.Direction;
+import io.tapflow.schemas.WebSocketMessage;
+import java.io.BufferedWriter;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code analyze} command: a capture file through the whole pipeline into JSON lines. */
+@Command(
+    name = "analyze",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the whole pipeline (sensor -> Kafka -> processor) on a pcap/pcapng file and writes",
+      "messages.jsonl, connections.jsonl, chat.jsonl, anomalies.jsonl and metrics.prom."
+    })
+public final class AnalyzeCommand implements Callable<Integer> {
+  @Parameters(index = "0", description = "The capture file (pcap or pcapng).")
+  Path capture;
+
+  @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of("tapflow-out");
+
+  @Mixin KafkaOptions kafka;
+
+  @Option(names = "--topic-prefix", description = "Prefix for every topic name.")
+  String topicPrefix;
+
+  @Option(
+      names = "--partitions",
+      description = "Partitions of the topics (default: ${DEFAULT-VALUE}).")
+  int partitions = 1;
+
+  @Option(
+      names = "--sensor-id",
+      description = "Sensor id on the records (default: ${DEFAULT-VALUE}).")
+  String sensorId = "local";
+
+  @Option(names = "--at-least-once", description = "Process at-least-once instead of exactly-once.")
+  boolean atLeastOnce;
+
+  @Option(names = "--quiet", description = "Print no summary.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isReadable(capture)) {
+      System.err.println("tapflow analyze: cannot read " + capture);
+      return 2;
+    }
+    AnalyzeRun.Options options =
+        new AnalyzeRun.Options(
+            capture,
+            kafka.bootstrapServers,
+            kafka.clientProperties(),
+            topicPrefix,
+            partitions,
+            sensorId,
+            !atLeastOnce,
+            Duration.ofMinutes(30));
+    long started = System.nanoTime();
+    AnalyzeRun.Result r = AnalyzeRun.run(options);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    Files.createDirectories(out);
+    write(out.resolve("messages.jsonl"), r.messages(), m -> JsonLines.line(JsonLines.message(m)));
+    write(
+        out.resolve("connections.jsonl"),
+        r.connections(),
+        c -> JsonLines.line(JsonLines.connection(c)));
+    write(out.resolve("chat.jsonl"), r.chat(), e -> JsonLines.line(JsonLines.chat(e)));
+    write(out.resolve("anomalies.jsonl"), r.anomalies(), a -> JsonLines.line(JsonLines.anomaly(a)));
+    try (OutputStream o = Files.newOutputStream(out.resolve("metrics.prom"))) {
+      AnalyzeRun.writeMetrics(r.registry(), o);
+    }
+    if (!quiet) {
+      printSummary(System.out, r, seconds);
+    }
+    return 0;
+  }
+
+  private <T> void write(Path file, List<T> items, Function<T, String> line) throws Exception {
+    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (T item : items) {
+        w.write(line.apply(item));
+        w.write('\n');
+      }
+    }
+  }
+
+  private void printSummary(PrintStream p, AnalyzeRun.Result r, double seconds) {
+    p.printf(
+        "tapflow analyze %s: %d packets read, %d records published, %.1f s%n",
+        capture, r.packetsRead(), r.recordsPublished(), seconds);
+    List<ConnectionRecord> finals =
+        r.connections().stream().filter(ConnectionRecord::getFinal$).toList();
+    p.printf("%nConnections (%d):%n", finals.size());
+    for (ConnectionRecord c : finals) {
+      p.printf(
+          "  %s  %s -> %s  %s%s  tcp handshake %s  upgrade %s  messages %d/%d  bytes %d/%d%s%n",
+          c.getConnectionId(),
+          c.getClient(),
+          c.getServer(),
+          c.getHttpStatus() == null ? "no HTTP upgrade" : "HTTP " + c.getHttpStatus(),
+          c.getPath() == null ? "" : " " + c.getPath(),
+          micros(c.getTcpHandshakeMicros()),
+          micros(c.getUpgradeLatencyMicros()),
+          c.getClientMessages(),
+          c.getServerMessages(),
+          c.getClientBytes(),
+          c.getServerBytes(),
+          c.getCloseCode() == null ? "" : "  close " + c.getCloseCode());
+    }
+    p.printf("%nMessages: %d", r.messages().size());
+    long toServer =
+        r.messages().stream().filter(m -> m.getDirection() == Direction.CLIENT_TO_SERVER).count();
+    p.printf(" (%d client->server, %d server->client)%n", toServer, r.messages().size() - toServer);
+    List<WebSocketMessage> shown = r.messages().stream().limit(10).toList();
+    for (WebSocketMessage m : shown) {
+      p.printf(
+          "  %s %s %s %s%n",
+          JsonLines.time(m.getTimestamp()), arrow(m.getDirection()), m.getOpcode(), preview(m));
+    }
+    if (r.messages().size() > shown.size()) {
+      p.printf(
+          "  ... (%d more in %s)%n",
+          r.messages().size() - shown.size(), out.resolve("messages.jsonl"));
+    }
+    p.printf("%nChat (%d events):%n", r.chat().size());
+    for (String line : chatLines(r.chat())) {
+      p.println("  " + line);
+    }
+    if (!r.anomalies().isEmpty()) {
+      p.printf("%nAnomalies (%d):%n", r.anomalies().size());
+      r.anomalies().stream()
+          .limit(10)
+          .forEach(a -> p.printf("  %s %s %s%n", a.getConnectionId(), a.getCode(), a.getDetail()));
+    }
+    p.printf("%nWrote %s/{messages,connections,chat,anomalies}.jsonl and metrics.prom%n", out);
+  }
+
+  /**
+   * Who said what: every "say" a client sent, with the nick that client logged in with on the same
+   * connection (a server echoes each line to every client in the room, so those are not repeated).
+   */
+  static List<String> chatLines(List<ChatEvent> events) {
+    java.util.Map<String, String> nicks = new java.util.HashMap<>();
+    List<String> lines = new java.util.ArrayList<>();
+    for (ChatEvent e : events) {
+      if (e.getDirection() != Direction.CLIENT_TO_SERVER) {
+        continue;
+      }
+      if ("login".equals(e.getType()) && e.getNick() != null) {
+        nicks.put(e.getConnectionId(), e.getNick());
+      } else if ("say".equals(e.getType())) {
+        String nick =
+            e.getNick() != null ? e.getNick() : nicks.getOrDefault(e.getConnectionId(), "?");
+        lines.add(nick + ": " + e.getContent());
+      }
+    }
+    return lines;
+  }
+
+  private static String arrow(Direction d) {
+    return d == Direction.CLIENT_TO_SERVER ? "->" : "<-";
+  }
+
+  private static String preview(WebSocketMessage m) {
+    String s;
+    if (m.getText() != null) {
+      s = m.getText();
+    } else if (m.getCloseCode() != null) {
+      s = m.getCloseCode() + (m.getCloseReason() == null ? "" : " " + m.getCloseReason());
+    } else {
+      s = m.getPayloadLength() + " bytes";
+    }
+    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+  }
+
+  private static String micros(Long v) {
+    return v == null ? "-" : v + " µs";
+  }
+}

@@ -1,0 +1,107 @@
+package io.tapflow.cli.analyze;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tapflow.cli.broker.EmbeddedKafkaBroker;
+import io.tapflow.schemas.ChatEvent;
+import io.tapflow.schemas.ConnectionRecord;
+import io.tapflow.schemas.Opcode;
+import io.tapflow.schemas.WebSocketMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed sample captures (made by samples/make-chat-capture.sh with real python-websockets
+ * peers) through the whole pipeline on an embedded broker. Expected timings are tshark's frame
+ * times of the same capture.
+ */
+class SampleCaptureEndToEndTest {
+  private static final Path SAMPLES = Path.of("..", "samples");
+  private static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = EmbeddedKafkaBroker.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.close();
+  }
+
+  private static AnalyzeRun.Result analyze(String file, String prefix) throws Exception {
+    return AnalyzeRun.run(
+        new AnalyzeRun.Options(
+            SAMPLES.resolve(file),
+            broker.bootstrapServers(),
+            Map.of(),
+            prefix,
+            2,
+            "sample",
+            true,
+            Duration.ofMinutes(2)));
+  }
+
+  @Test
+  void theChatSampleGivesMynicksGreetingAndBothLatencies() throws Exception {
+    AnalyzeRun.Result r = analyze("chat.pcap", "plain.");
+
+    assertEquals(
+        List.of("mynick: Merhaba, herkes!", "ayse: Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ"),
+        AnalyzeCommand.chatLines(r.chat()));
+    ChatEvent login = r.chat().get(0);
+    assertEquals("login", login.getType());
+    assertEquals("mynick", login.getNick());
+    assertEquals("1", login.getRoom());
+
+    assertEquals(13, r.messages().stream().filter(m -> m.getOpcode() == Opcode.TEXT).count());
+    assertEquals(4, r.messages().stream().filter(m -> m.getOpcode() == Opcode.CLOSE).count());
+    assertEquals(17, r.messages().size());
+
+    List<ConnectionRecord> finals =
+        r.connections().stream().filter(ConnectionRecord::getFinal$).toList();
+    assertEquals(2, finals.size());
+    ConnectionRecord mynick = byClient(finals, "127.0.0.1:47273");
+    assertEquals("127.0.0.1:47272", mynick.getServer());
+    assertEquals(101, mynick.getHttpStatus());
+    assertEquals(31L, mynick.getTcpHandshakeMicros());
+    assertEquals(976L, mynick.getUpgradeLatencyMicros());
+    assertEquals("/", mynick.getPath());
+    assertEquals(1000, mynick.getCloseCode());
+    ConnectionRecord ayse = byClient(finals, "127.0.0.1:47274");
+    assertEquals(21L, ayse.getTcpHandshakeMicros());
+    assertEquals(514L, ayse.getUpgradeLatencyMicros());
+    // One record at the upgrade and one final record per connection.
+    assertEquals(4, r.connections().size());
+  }
+
+  @Test
+  void theCompressedSampleGivesTheSameTextsAsThePlainOne() throws Exception {
+    AnalyzeRun.Result plain = analyze("chat.pcap", "plain2.");
+    AnalyzeRun.Result deflate = analyze("chat-deflate.pcap", "deflate.");
+    assertEquals(texts(plain.messages()), texts(deflate.messages()));
+    assertTrue(
+        deflate.messages().stream()
+            .filter(m -> m.getOpcode() == Opcode.TEXT)
+            .allMatch(WebSocketMessage::getCompressed));
+    assertEquals(AnalyzeCommand.chatLines(plain.chat()), AnalyzeCommand.chatLines(deflate.chat()));
+  }
+
+  private static List<String> texts(List<WebSocketMessage> messages) {
+    return messages.stream()
+        .filter(m -> m.getOpcode() == Opcode.TEXT)
+        .map(m -> m.getDirection() + " " + m.getText())
+        .sorted()
+        .toList();
+  }
+
+  private static ConnectionRecord byClient(List<ConnectionRecord> records, String client) {
+    return records.stream().filter(c -> c.getClient().equals(client)).findFirst().orElseThrow();
+  }
+}

@@ -1,0 +1,20 @@
+package io.tapflow.processor.analysis;
+
+import io.tapflow.processor.app.AppEvent;
+import io.tapflow.processor.tcp.TcpConnection.Side;
+import io.tapflow.processor.websocket.WsMessage;
+
+/** Receives everything a {@link ConnectionAnalyzer} decodes; the only way out of the analysis. */
+public interface AnalysisListener {
+  /** A WebSocket message sent by {@code sender}. */
+  void onMessage(ConnectionInfo connection, Side sender, WsMessage message);
+
+  /** An application event decoded from a text message sent by {@code sender}. */
+  void onAppEvent(ConnectionInfo connection, Side sender, long timestampNanos, AppEvent event);
+
+  /** A connection record: at upgrade, at intervals, and a final one when the connection ends. */
+  void onConnectionRecord(ConnectionSummary summary);
+
+  /** A named anomaly: a stable snake_case code and key=value detail. */
+  void onAnomaly(ConnectionInfo connection, String code, String detail, long timestampNanos);
+}

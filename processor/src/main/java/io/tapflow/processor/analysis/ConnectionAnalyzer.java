@@ -1,0 +1,565 @@
+package io.tapflow.processor.analysis;
+
+import io.tapflow.processor.app.AppEvent;
+import io.tapflow.processor.app.ApplicationDecoder;
+import io.tapflow.processor.app.WorkermanChatDecoder;
+import io.tapflow.processor.http.HttpAnomaly;
+import io.tapflow.processor.http.HttpHead;
+import io.tapflow.processor.http.HttpHeadParser;
+import io.tapflow.processor.http.WebSocketHandshake;
+import io.tapflow.processor.tcp.Segment;
+import io.tapflow.processor.tcp.StreamListener;
+import io.tapflow.processor.tcp.TcpConnection;
+import io.tapflow.processor.tcp.TcpConnection.Side;
+import io.tapflow.processor.websocket.PerMessageDeflate;
+import io.tapflow.processor.websocket.WebSocketDecoder;
+import io.tapflow.processor.websocket.WebSocketListener;
+import io.tapflow.processor.websocket.WsMessage;
+import io.tapflow.processor.websocket.WsOpcode;
+import io.tapflow.schemas.AddressText;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * Analyses one connection: TCP → HTTP Upgrade → WebSocket → application, the chain Zeek calls an
+ * analyzer tree, and reports what it decodes to an {@link AnalysisListener}.
+ *
+ * <p>The client's stream is first checked for an HTTP request (by content, on any port). An Upgrade
+ * request is parsed, then the server's response; on {@code 101} each direction gets a {@link
+ * WebSocketDecoder} and the bytes that followed the heads go to it (a server frame can share a
+ * segment with the 101 response). Client bytes that arrive after the request but before the
+ * response are held (bounded) until the response decides what they are. Anything else is opaque TCP
+ * and only counted. The whole state can be written with {@link #snapshot} and read back with {@link
+ * #restore}.
+ */
+public final class ConnectionAnalyzer {
+  private static final byte SNAPSHOT_VERSION = 1;
+  private static final int DETECT_BYTES = 8;
+  private static final int MAX_EARLY_CLIENT_BYTES = 256 * 1024;
+  private static final ApplicationDecoder CHAT = new WorkermanChatDecoder();
+
+  /** What the connection's bytes are known to be. */
+  enum Phase {
+    /** No client payload seen yet. */
+    DETECT,
+    /** An HTTP request head is being read, or its response awaited. */
+    HTTP,
+    /** Upgraded: both directions are WebSocket frames. */
+    WEBSOCKET,
+    /** Not HTTP/WebSocket, or HTTP that did not upgrade: bytes are only counted. */
+    OPAQUE
+  }
+
+  private final AnalyzerConfig config;
+  private final ClientStream clientStream = new ClientStream();
+  private final ServerStream serverStream = new ServerStream();
+  private AnalysisListener out;
+
+  private ConnectionInfo info;
+  private TcpConnection tcp;
+  private Phase phase = Phase.DETECT;
+  private final ByteArrayOutputStream detected = new ByteArrayOutputStream();
+  private long detectedTimestamp;
+  private HttpHeadParser request;
+  private HttpHeadParser response;
+  private final ByteArrayOutputStream earlyClientBytes = new ByteArrayOutputStream();
+  private long requestTimestamp = -1;
+  private long responseTimestamp = -1;
+  private WebSocketDecoder clientDecoder;
+  private WebSocketDecoder serverDecoder;
+  private Integer httpStatus;
+  private String path;
+  private String host;
+  private String origin;
+  private String userAgent;
+  private String subprotocol;
+  private String extensions;
+  private long clientMessages;
+  private long serverMessages;
+  private Integer closeCode;
+  private String closeReason;
+  private boolean closeSeen;
+  private boolean finished;
+  private String endReason = "";
+
+  private ConnectionAnalyzer(AnalyzerConfig config) {
+    this.config = config;
+  }
+
+  /** Starts analysing a connection whose first captured segment is {@code first}. */
+  public static ConnectionAnalyzer open(
+      String key, String sensor, Segment first, AnalyzerConfig config) {
+    ConnectionAnalyzer a = new ConnectionAnalyzer(config);
+    a.tcp = new TcpConnection(config.reassembly(), a.clientStream, a.serverStream);
+    // Roles are settled by the first segment; feed nothing yet, only learn them.
+    a.tcp.assignRoles(first);
+    String client = AddressText.endpoint(a.tcp.clientAddr(), a.tcp.clientPort());
+    String server = AddressText.endpoint(a.tcp.serverAddr(), a.tcp.serverPort());
+    a.info =
+        new ConnectionInfo(key, connectionId(key, first.timestampNanos()), sensor, client, server);
+    return a;
+  }
+
+  /** Takes the next captured segment of this connection. */
+  public void onSegment(Segment s, AnalysisListener listener) {
+    this.out = listener;
+    tcp.onSegment(s);
+    if (!finished && tcp.closed()) {
+      finish(tcp.reset() ? "rst" : "fin");
+    }
+  }
+
+  /** Ends the connection now ({@code reason}: end_of_capture, idle, evicted, ...). */
+  public void end(long timestampNanos, String reason, AnalysisListener listener) {
+    this.out = listener;
+    if (finished) {
+      return;
+    }
+    tcp.end(timestampNanos);
+    finish(reason);
+  }
+
+  private void finish(String reason) {
+    finished = true;
+    endReason = reason;
+    out.onConnectionRecord(summary(true));
+  }
+
+  /** Whether a segment, arriving after this connection finished, opens a new one (port reuse). */
+  public boolean startsNewConnection(Segment s) {
+    return finished && s.syn() && !s.ackFlag();
+  }
+
+  public boolean finished() {
+    return finished;
+  }
+
+  /** How the connection ended: fin, rst, end_of_capture, ...; empty while open. */
+  public String endReason() {
+    return endReason;
+  }
+
+  public String sensor() {
+    return info.sensor();
+  }
+
+  public ConnectionInfo info() {
+    return info;
+  }
+
+  public long lastTimestamp() {
+    return tcp.lastTimestamp();
+  }
+
+  /** The connection record as of now. */
+  public ConnectionSummary summary(boolean isFinal) {
+    Long handshake =
+        tcp.synTimestamp() >= 0 && tcp.ackTimestamp() >= 0
+            ? (tcp.ackTimestamp() - tcp.synTimestamp()) / 1000
+            : null;
+    Long upgrade =
+        requestTimestamp >= 0 && responseTimestamp >= 0
+            ? (responseTimestamp - requestTimestamp) / 1000
+            : null;
+    return new ConnectionSummary(
+        info,
+        tcp.firstTimestamp(),
+        tcp.lastTimestamp(),
+        handshake,
+        httpStatus,
+        upgrade,
+        path,
+        host,
+        origin,
+        userAgent,
+        subprotocol,
+        extensions,
+        tcp.toServer().deliveredBytes(),
+        tcp.toClient().deliveredBytes(),
+        clientMessages,
+        serverMessages,
+        closeCode,
+        closeReason,
+        isFinal);
+  }
+
+  // ---- the client's stream ----
+
+  private final class ClientStream implements StreamListener {
+    @Override
+    public void onData(byte[] buf, int off, int len, long ts) {
+      switch (phase) {
+        case DETECT -> detect(buf, off, len, ts);
+        case HTTP -> clientHttp(buf, off, len, ts);
+        case WEBSOCKET -> clientDecoder.onData(buf, off, len, ts);
+        case OPAQUE -> {}
+      }
+    }
+
+    @Override
+    public void onGap(long length, long ts) {
+      switch (phase) {
+        case WEBSOCKET -> clientDecoder.onGap(length, ts);
+        case DETECT, HTTP -> {
+          if (phase == Phase.HTTP) {
+            anomaly("http_gap", "side=client length=" + length, ts);
+          }
+          phase = Phase.OPAQUE;
+        }
+        case OPAQUE -> {}
+      }
+    }
+
+    @Override
+    public void onEnd(long ts) {
+      if (phase == Phase.WEBSOCKET) {
+        clientDecoder.onEnd(ts);
+      }
+    }
+  }
+
+  private void detect(byte[] buf, int off, int len, long ts) {
+    int take = Math.min(len, DETECT_BYTES - detected.size());
+    detected.write(buf, off, take);
+    detectedTimestamp = ts;
+    if (detected.size() < DETECT_BYTES) {
+      return;
+    }
+    byte[] head = detected.toByteArray();
+    detected.reset();
+    if (HttpHeadParser.looksLikeRequest(head, 0, head.length)) {
+      phase = Phase.HTTP;
+      request = new HttpHeadParser(config.maxHttpHeadBytes());
+      clientHttp(head, 0, head.length, detectedTimestamp);
+      if (len > take) {
+        clientStream.onData(buf, off + take, len - take, ts);
+      }
+    } else {
+      phase = Phase.OPAQUE;
+    }
+  }
+
+  private void clientHttp(byte[] buf, int off, int len, long ts) {
+    if (!request.isComplete()) {
+      int used = request.onData(buf, off, len);
+      if (request.isFailed()) {
+        httpAnomaly(request.anomaly(), ts);
+        phase = Phase.OPAQUE;
+        return;
+      }
+      if (!request.isComplete()) {
+        return;
+      }
+      requestTimestamp = ts;
+      HttpHead head = request.head();
+      path = head.target();
+      host = head.header("Host");
+      origin = head.header("Origin");
+      userAgent = head.header("User-Agent");
+      if (!new WebSocketHandshake(head, null).isUpgradeRequest()) {
+        phase = Phase.OPAQUE;
+        return;
+      }
+      response = new HttpHeadParser(config.maxHttpHeadBytes());
+      off += used;
+      len -= used;
+    }
+    if (len > 0) {
+      int room = MAX_EARLY_CLIENT_BYTES - earlyClientBytes.size();
+      if (len > room) {
+        anomaly("websocket_early_client_data_dropped", "length=" + (len - room), ts);
+      }
+      earlyClientBytes.write(buf, off, Math.min(len, room));
+    }
+  }
+
+  // ---- the server's stream ----
+
+  private final class ServerStream implements StreamListener {
+    @Override
+    public void onData(byte[] buf, int off, int len, long ts) {
+      switch (phase) {
+        case DETECT -> phase = Phase.OPAQUE; // the server spoke first: not HTTP
+        case HTTP -> serverHttp(buf, off, len, ts);
+        case WEBSOCKET -> serverDecoder.onData(buf, off, len, ts);
+        case OPAQUE -> {}
+      }
+    }
+
+    @Override
+    public void onGap(long length, long ts) {
+      switch (phase) {
+        case WEBSOCKET -> serverDecoder.onGap(length, ts);
+        case HTTP -> {
+          anomaly("http_gap", "side=server length=" + length, ts);
+          phase = Phase.OPAQUE;
+        }
+        case DETECT, OPAQUE -> {}
+      }
+    }
+
+    @Override
+    public void onEnd(long ts) {
+      if (phase == Phase.WEBSOCKET) {
+        serverDecoder.onEnd(ts);
+      }
+    }
+  }
+
+  private void serverHttp(byte[] buf, int off, int len, long ts) {
+    if (response == null) {
+      // Server bytes before the client's request head is complete: not an upgrade exchange.
+      phase = Phase.OPAQUE;
+      return;
+    }
+    int used = response.onData(buf, off, len);
+    if (response.isFailed()) {
+      httpAnomaly(response.anomaly(), ts);
+      phase = Phase.OPAQUE;
+      return;
+    }
+    if (!response.isComplete()) {
+      return;
+    }
+    responseTimestamp = ts;
+    WebSocketHandshake hs = new WebSocketHandshake(request.head(), response.head());
+    httpStatus = hs.status();
+    subprotocol = hs.acceptedSubprotocol();
+    extensions = response.head().header("Sec-WebSocket-Extensions");
+    for (HttpAnomaly a : hs.anomalies()) {
+      httpAnomaly(a, ts);
+    }
+    if (!hs.upgraded()) {
+      phase = Phase.OPAQUE;
+      earlyClientBytes.reset();
+      out.onConnectionRecord(summary(false));
+      return;
+    }
+    phase = Phase.WEBSOCKET;
+    PerMessageDeflate deflate = PerMessageDeflate.fromAcceptedExtensions(extensions);
+    clientDecoder =
+        new WebSocketDecoder(true, config.webSocket(), deflate, new Messages(Side.CLIENT));
+    serverDecoder =
+        new WebSocketDecoder(false, config.webSocket(), deflate, new Messages(Side.SERVER));
+    out.onConnectionRecord(summary(false));
+    if (earlyClientBytes.size() > 0) {
+      byte[] early = earlyClientBytes.toByteArray();
+      earlyClientBytes.reset();
+      clientDecoder.onData(early, 0, early.length, ts);
+    }
+    if (len > used) {
+      serverDecoder.onData(buf, off + used, len - used, ts);
+    }
+  }
+
+  // ---- WebSocket messages ----
+
+  private final class Messages implements WebSocketListener {
+    private final Side sender;
+
+    Messages(Side sender) {
+      this.sender = sender;
+    }
+
+    @Override
+    public void onMessage(WsMessage m) {
+      if (sender == Side.CLIENT) {
+        clientMessages++;
+      } else {
+        serverMessages++;
+      }
+      if (m.opcode() == WsOpcode.CLOSE && !closeSeen) {
+        closeSeen = true;
+        closeCode = m.closeCode();
+        closeReason = m.closeReason();
+      }
+      out.onMessage(info, sender, m);
+      if (m.opcode() == WsOpcode.TEXT) {
+        for (AppEvent e : CHAT.decode(sender == Side.CLIENT, m.text())) {
+          out.onAppEvent(info, sender, m.timestampNanos(), e);
+        }
+      }
+    }
+
+    @Override
+    public void onAnomaly(String code, String detail, long ts) {
+      anomaly(
+          code, "side=" + sender.name().toLowerCase() + (detail.isEmpty() ? "" : " " + detail), ts);
+    }
+  }
+
+  private void httpAnomaly(HttpAnomaly a, long ts) {
+    anomaly(a.code(), a.detail(), ts);
+  }
+
+  private void anomaly(String code, String detail, long ts) {
+    out.onAnomaly(info, code, detail, ts);
+  }
+
+  // ---- identity ----
+
+  /** A Zeek-like connection uid: "C" and 17 base-36 digits of a hash of key and start time. */
+  static String connectionId(String key, long startNanos) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(key.getBytes(StandardCharsets.UTF_8));
+      sha.update(Long.toString(startNanos).getBytes(StandardCharsets.US_ASCII));
+      byte[] d = sha.digest();
+      long h = 0;
+      for (int i = 0; i < 8; i++) {
+        h = (h << 8) | (d[i] & 0xFF);
+      }
+      String digits = Long.toUnsignedString(h, 36);
+      return "C" + "0".repeat(Math.max(0, 13 - digits.length())) + digits;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- snapshot ----
+
+  /** Writes the whole analysis state of this connection. */
+  public byte[] snapshot() {
+    try {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+      DataOutputStream o = new DataOutputStream(buf);
+      o.writeByte(SNAPSHOT_VERSION);
+      o.writeUTF(info.key());
+      o.writeUTF(info.connectionId());
+      o.writeUTF(info.sensor());
+      o.writeUTF(info.client());
+      o.writeUTF(info.server());
+      tcp.writeSnapshot(o);
+      o.writeByte(phase.ordinal());
+      writeBytes(o, detected.toByteArray());
+      o.writeLong(detectedTimestamp);
+      writeParser(o, request);
+      writeParser(o, response);
+      writeBytes(o, earlyClientBytes.toByteArray());
+      o.writeLong(requestTimestamp);
+      o.writeLong(responseTimestamp);
+      o.writeBoolean(clientDecoder != null);
+      if (clientDecoder != null) {
+        clientDecoder.writeSnapshot(o);
+        serverDecoder.writeSnapshot(o);
+      }
+      o.writeInt(httpStatus == null ? -1 : httpStatus);
+      writeString(o, path);
+      writeString(o, host);
+      writeString(o, origin);
+      writeString(o, userAgent);
+      writeString(o, subprotocol);
+      writeString(o, extensions);
+      o.writeLong(clientMessages);
+      o.writeLong(serverMessages);
+      o.writeInt(closeCode == null ? -1 : closeCode);
+      writeString(o, closeReason);
+      o.writeBoolean(closeSeen);
+      o.writeBoolean(finished);
+      o.writeUTF(endReason);
+      o.flush();
+      return buf.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads back an analyzer written by {@link #snapshot}. */
+  public static ConnectionAnalyzer restore(byte[] snapshot, AnalyzerConfig config) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
+      byte version = in.readByte();
+      if (version != SNAPSHOT_VERSION) {
+        throw new IOException("unknown analyzer snapshot version " + version);
+      }
+      ConnectionAnalyzer a = new ConnectionAnalyzer(config);
+      a.info =
+          new ConnectionInfo(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF());
+      a.tcp = TcpConnection.readSnapshot(in, config.reassembly(), a.clientStream, a.serverStream);
+      a.phase = Phase.values()[in.readByte()];
+      a.detected.write(readBytes(in));
+      a.detectedTimestamp = in.readLong();
+      a.request = readParser(in, config);
+      a.response = readParser(in, config);
+      a.earlyClientBytes.write(readBytes(in));
+      a.requestTimestamp = in.readLong();
+      a.responseTimestamp = in.readLong();
+      if (in.readBoolean()) {
+        a.clientDecoder = WebSocketDecoder.readSnapshot(in, a.new Messages(Side.CLIENT));
+        a.serverDecoder = WebSocketDecoder.readSnapshot(in, a.new Messages(Side.SERVER));
+      }
+      int status = in.readInt();
+      a.httpStatus = status < 0 ? null : status;
+      a.path = readString(in);
+      a.host = readString(in);
+      a.origin = readString(in);
+      a.userAgent = readString(in);
+      a.subprotocol = readString(in);
+      a.extensions = readString(in);
+      a.clientMessages = in.readLong();
+      a.serverMessages = in.readLong();
+      int code = in.readInt();
+      a.closeCode = code < 0 ? null : code;
+      a.closeReason = readString(in);
+      a.closeSeen = in.readBoolean();
+      a.finished = in.readBoolean();
+      a.endReason = in.readUTF();
+      return a;
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt analyzer snapshot", e);
+    }
+  }
+
+  private static void writeParser(DataOutput o, HttpHeadParser p) throws IOException {
+    o.writeBoolean(p != null);
+    if (p != null) {
+      p.writeSnapshot(o);
+    }
+  }
+
+  private static HttpHeadParser readParser(DataInput in, AnalyzerConfig config) throws IOException {
+    if (!in.readBoolean()) {
+      return null;
+    }
+    HttpHeadParser p = new HttpHeadParser(config.maxHttpHeadBytes());
+    p.readSnapshot(in);
+    return p;
+  }
+
+  private static void writeBytes(DataOutput o, byte[] b) throws IOException {
+    o.writeInt(b.length);
+    o.write(b);
+  }
+
+  private static byte[] readBytes(DataInput in) throws IOException {
+    byte[] b = new byte[in.readInt()];
+    in.readFully(b);
+    return b;
+  }
+
+  private static void writeString(DataOutput o, String s) throws IOException {
+    o.writeBoolean(s != null);
+    if (s != null) {
+      writeBytes(o, s.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String readString(DataInput in) throws IOException {
+    return in.readBoolean() ? new String(readBytes(in), StandardCharsets.UTF_8) : null;
+  }
+
+  @Override
+  public String toString() {
+    return "ConnectionAnalyzer" + Arrays.asList(info, phase, finished);
+  }
+}

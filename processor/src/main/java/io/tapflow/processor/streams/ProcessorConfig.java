@@ -1,0 +1,116 @@
+package io.tapflow.processor.streams;
+
+import io.tapflow.processor.analysis.AnalyzerConfig;
+import io.tapflow.schemas.Topics;
+import java.util.Map;
+
+/**
+ * Configuration of the processor application; one immutable value with its defaults in {@link
+ * #builder(String)}.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param applicationId Kafka Streams application id (consumer group, state and changelog names)
+ * @param topics the topics read and written
+ * @param exactlyOnce exactly-once v2 (default) or at-least-once
+ * @param replicationFactor replication factor of Kafka Streams' internal topics (-1: the broker's
+ *     default)
+ * @param stateDir where Kafka Streams keeps local state (null: its default)
+ * @param commitIntervalMs Kafka Streams commit interval
+ * @param streamThreads stream threads in this instance
+ * @param analyzer connection analysis settings
+ * @param clientProperties any further Kafka client or Streams property, applied last
+ */
+public record ProcessorConfig(
+    String bootstrapServers,
+    String applicationId,
+    Topics topics,
+    boolean exactlyOnce,
+    int replicationFactor,
+    String stateDir,
+    long commitIntervalMs,
+    int streamThreads,
+    AnalyzerConfig analyzer,
+    Map<String, String> clientProperties) {
+
+  /** A builder holding the defaults, for a cluster at {@code bootstrapServers}. */
+  public static Builder builder(String bootstrapServers) {
+    return new Builder(bootstrapServers);
+  }
+
+  /** Builds a {@link ProcessorConfig}; every setting starts at its default. */
+  public static final class Builder {
+    private final String bootstrapServers;
+    private String applicationId = "tapflow-processor";
+    private Topics topics = Topics.DEFAULT;
+    private boolean exactlyOnce = true;
+    private int replicationFactor = -1;
+    private String stateDir;
+    private long commitIntervalMs = 100;
+    private int streamThreads = 1;
+    private AnalyzerConfig analyzer = AnalyzerConfig.DEFAULT;
+    private Map<String, String> clientProperties = Map.of();
+
+    private Builder(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    public Builder applicationId(String v) {
+      applicationId = v;
+      return this;
+    }
+
+    public Builder topics(Topics v) {
+      topics = v;
+      return this;
+    }
+
+    public Builder exactlyOnce(boolean v) {
+      exactlyOnce = v;
+      return this;
+    }
+
+    public Builder replicationFactor(int v) {
+      replicationFactor = v;
+      return this;
+    }
+
+    public Builder stateDir(String v) {
+      stateDir = v;
+      return this;
+    }
+
+    public Builder commitIntervalMs(long v) {
+      commitIntervalMs = v;
+      return this;
+    }
+
+    public Builder streamThreads(int v) {
+      streamThreads = v;
+      return this;
+    }
+
+    public Builder analyzer(AnalyzerConfig v) {
+      analyzer = v;
+      return this;
+    }
+
+    public Builder clientProperties(Map<String, String> v) {
+      clientProperties = Map.copyOf(v);
+      return this;
+    }
+
+    public ProcessorConfig build() {
+      return new ProcessorConfig(
+          bootstrapServers,
+          applicationId,
+          topics,
+          exactlyOnce,
+          replicationFactor,
+          stateDir,
+          commitIntervalMs,
+          streamThreads,
+          analyzer,
+          clientProperties);
+    }
+  }
+}
