@@ -107,7 +107,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         "tapflow analyze %s: %d packets read, %d records published, %.1f s%n",
         capture, r.packetsRead(), r.recordsPublished(), seconds);
     List<ConnectionRecord> finals =
-        r.connections().stream().filter(ConnectionRecord::getFinal$).toList();
+        r.connections().stream()
+            .filter(ConnectionRecord::getFinal$)
+            .sorted(java.util.Comparator.comparing(ConnectionRecord::getStartTime))
+            .toList();
     p.printf("%nConnections (%d):%n", finals.size());
     for (ConnectionRecord c : finals) {
       p.printf(

@@ -81,6 +81,20 @@ final class OutputForwarder implements AnalysisListener {
   @Override
   public void onConnectionRecord(ConnectionSummary s) {
     ConnectionInfo c = s.info();
+    String service = c.server().substring(c.server().lastIndexOf(':') + 1);
+    if (s.isFinal() && s.tcpHandshakeMicros() != null) {
+      metrics
+          .tcpHandshakeSeconds
+          .labelValues(c.sensor(), service)
+          .observe(s.tcpHandshakeMicros() / 1e6);
+    }
+    if (!s.isFinal() && s.upgradeLatencyMicros() != null) {
+      // The record sent when the Upgrade response completes: once per connection.
+      metrics
+          .upgradeSeconds
+          .labelValues(c.sensor(), service)
+          .observe(s.upgradeLatencyMicros() / 1e6);
+    }
     ConnectionRecord record =
         ConnectionRecord.newBuilder()
             .setConnectionId(c.connectionId())

@@ -1,0 +1,136 @@
+package io.tapflow.processor.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tapflow.processor.app.AppEvent;
+import io.tapflow.processor.tcp.Segment;
+import io.tapflow.processor.tcp.TcpConnection.Side;
+import io.tapflow.processor.tcp.TcpSession;
+import io.tapflow.processor.websocket.WsMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConnectionAnalyzerTest {
+  private static final String KEY = "s|10.0.0.1:50000|10.0.0.2:8080";
+  private static final String REQUEST =
+      "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+          + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+  private static final String RESPONSE =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+          + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+
+  /** Records everything as lines, for exact comparison. */
+  static final class Recorder implements AnalysisListener {
+    final List<String> lines = new ArrayList<>();
+
+    @Override
+    public void onMessage(ConnectionInfo c, Side sender, WsMessage m) {
+      lines.add("message " + sender + " " + m);
+    }
+
+    @Override
+    public void onAppEvent(ConnectionInfo c, Side sender, long ts, AppEvent e) {
+      lines.add("app " + sender + " " + ts + " " + e);
+    }
+
+    @Override
+    public void onConnectionRecord(ConnectionSummary s) {
+      lines.add("record " + s);
+    }
+
+    @Override
+    public void onAnomaly(ConnectionInfo c, String code, String detail, long ts) {
+      lines.add("anomaly " + code + " " + detail + " " + ts);
+    }
+  }
+
+  /**
+   * A compressed session (RFC 7692 §7.2.3 frames: "Hello" twice with context takeover, so the
+   * second message needs the first one's window), a server frame in the 101's segment, close.
+   */
+  static List<Segment> compressedSession() {
+    TcpSession s = TcpSession.standard();
+    HexFormat hex = HexFormat.of();
+    List<Segment> out = new ArrayList<>(s.handshake());
+    out.add(s.clientSends(REQUEST.substring(0, 40)));
+    out.add(s.clientSends(REQUEST.substring(40)));
+    byte[] head = RESPONSE.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] hello = hex.parseHex("c107f248cdc9c90700");
+    byte[] both = new byte[head.length + hello.length];
+    System.arraycopy(head, 0, both, 0, head.length);
+    System.arraycopy(hello, 0, both, head.length, hello.length);
+    out.add(s.serverSends(both));
+    out.add(s.serverSends(hex.parseHex("c105f2001100")));
+    out.add(s.serverSends(hex.parseHex("00")));
+    out.add(s.clientSends(hex.parseHex("8882010203040 2ea".replace(" ", ""))));
+    out.add(s.serverSends(hex.parseHex("880203e8")));
+    out.addAll(s.close());
+    return out;
+  }
+
+  private static List<String> analyse(List<Segment> segments, boolean snapshotEverySegment) {
+    Recorder rec = new Recorder();
+    ConnectionAnalyzer a =
+        ConnectionAnalyzer.open(KEY, "s", segments.get(0), AnalyzerConfig.DEFAULT);
+    for (Segment seg : segments) {
+      a.onSegment(seg, rec);
+      if (snapshotEverySegment) {
+        a = ConnectionAnalyzer.restore(a.snapshot(), AnalyzerConfig.DEFAULT);
+      }
+    }
+    return rec.lines;
+  }
+
+  @Test
+  void aCompressedSessionInflatesBothMessagesWithContextTakeover() {
+    List<String> lines = analyse(compressedSession(), false);
+    List<String> texts =
+        lines.stream().filter(l -> l.startsWith("message SERVER") && l.contains("TEXT")).toList();
+    assertEquals(2, texts.size());
+    for (String t : texts) {
+      assertEquals(true, t.contains("content=5 bytes 48656c6c6f"), t); // "Hello"
+    }
+    assertEquals(
+        1,
+        lines.stream().filter(l -> l.startsWith("record") && l.contains("isFinal=true")).count());
+  }
+
+  @Test
+  void restoringFromASnapshotAfterEverySegmentChangesNothing() {
+    List<Segment> session = compressedSession();
+    assertEquals(analyse(session, false), analyse(session, true));
+  }
+
+  @Test
+  void aRejectedUpgradeGivesARecordWithItsStatusAndNoMessages() {
+    TcpSession s = TcpSession.standard();
+    List<Segment> segs = new ArrayList<>(s.handshake());
+    segs.add(s.clientSends(REQUEST));
+    segs.add(s.serverSends("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"));
+    segs.add(s.clientSends(new byte[] {(byte) 0x81, 0x00}));
+    segs.addAll(s.close());
+    List<String> lines = analyse(segs, false);
+    assertEquals(0, lines.stream().filter(l -> l.startsWith("message")).count());
+    List<String> records = lines.stream().filter(l -> l.startsWith("record")).toList();
+    assertEquals(2, records.size());
+    assertEquals(true, records.get(1).contains("httpStatus=403"), records.get(1));
+  }
+
+  @Test
+  void aConnectionThatIsNotHttpGivesOnlyItsFinalRecord() {
+    TcpSession s = TcpSession.standard();
+    List<Segment> segs = new ArrayList<>(s.handshake());
+    segs.add(s.clientSends("SSH-2.0-OpenSSH_9.6\r\n"));
+    segs.add(s.serverSends("SSH-2.0-OpenSSH_9.6\r\n"));
+    segs.addAll(s.close());
+    List<String> lines = analyse(segs, false);
+    assertEquals(1, lines.size());
+    assertEquals(true, lines.get(0).contains("httpStatus=null"), lines.get(0));
+    assertEquals(true, lines.get(0).contains("clientBytes=21, serverBytes=21"), lines.get(0));
+  }
+}
