@@ -1,7 +1,9 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import java.time.Duration;
 import java.util.Properties;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -43,8 +45,14 @@ public final class ProcessorApp implements AutoCloseable {
     streams.start();
   }
 
+  /**
+   * Stops the application and leaves the consumer group, so that another instance takes the
+   * partitions over at once instead of after the session timeout.
+   */
   @Override
   public void close() {
-    streams.close();
+    streams.close(
+        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
   }
 }
