@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -44,8 +45,8 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final SensorMetrics metrics;
   private final PacketDecoder decoder = new PacketDecoder();
   private final String runId = UUID.randomUUID().toString();
-  private long sequence;
-  private long lastTimestampNanos;
+  private final AtomicLong sequence = new AtomicLong();
+  private volatile long lastTimestampNanos;
 
   public PacketPublisher(
       String sensorId,
@@ -109,7 +110,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
         PacketRecord.newBuilder()
             .setKind(PacketKind.SEGMENT)
             .setSensorId(sensorId)
-            .setSensorSeq(sequence++)
+            .setSensorSeq(sequence.getAndIncrement())
             .setSensorRunId(runId)
             .setTimestamp(instant(ts))
             .setTimestampPrecision(nano ? TimestampPrecision.NANO : TimestampPrecision.MICRO)
@@ -153,7 +154,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
           PacketRecord.newBuilder()
               .setKind(kind)
               .setSensorId(sensorId)
-              .setSensorSeq(sequence++)
+              .setSensorSeq(sequence.getAndIncrement())
               .setSensorRunId(runId)
               .setTimestamp(instant(ts))
               .setInterface$(interfaceName)
@@ -191,7 +192,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
 
   /** Records sent so far (segments and control records). */
   public long sent() {
-    return sequence;
+    return sequence.get();
   }
 
   public void flush() {
