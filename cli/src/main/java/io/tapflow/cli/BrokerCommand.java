@@ -13,6 +13,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs a single-node Kafka broker (KRaft) in this process until interrupted.")
 public final class BrokerCommand implements Callable<Integer> {
+  /** Where the other commands look for a broker when given no --bootstrap-servers. */
+  public static final String LOCAL_BOOTSTRAP = "127.0.0.1:9092";
+
   @Option(names = "--port", description = "Listener port (default: ${DEFAULT-VALUE}).")
   int port = 9092;
 

@@ -27,6 +27,19 @@ public final class KafkaOptions {
       description = "A Kafka client setting as key=value; may be repeated.")
   public Map<String, String> settings = new HashMap<>();
 
+  /** The bootstrap servers given, or {@code fallback}. */
+  public String bootstrapOr(String fallback) {
+    return bootstrapServers == null ? fallback : bootstrapServers;
+  }
+
+  /** bootstrap.servers (given, or {@code fallback}) and every other client setting given. */
+  public Properties properties(String fallback) throws IOException {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapOr(fallback));
+    p.putAll(clientProperties());
+    return p;
+  }
+
   /** The client settings from --client-config and -X, -X last. */
   public Map<String, String> clientProperties() throws IOException {
     Map<String, String> all = new HashMap<>();

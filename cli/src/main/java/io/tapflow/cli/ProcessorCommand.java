@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs the processor (Kafka Streams) that decodes the packets topic.")
 public final class ProcessorCommand implements Callable<Integer> {
+  private static final String LOCAL_BROKER = BrokerCommand.LOCAL_BOOTSTRAP;
+
   @Option(
       names = "--application-id",
       description = "Kafka Streams application id (default: ${DEFAULT-VALUE}).")
@@ -55,13 +57,10 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String bootstrap = kafka.bootstrapServers == null ? "127.0.0.1:9092" : kafka.bootstrapServers;
+    String bootstrap = kafka.bootstrapOr(LOCAL_BROKER);
     Map<String, String> props = kafka.clientProperties();
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
-    java.util.Properties adminProps = new java.util.Properties();
-    adminProps.put("bootstrap.servers", bootstrap);
-    adminProps.putAll(props);
-    try (Admin admin = Admin.create(adminProps)) {
+    try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }
     ProcessorConfig config =

@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Captures TCP segments with libpcap and publishes them to the packets topic.")
 public final class SensorCommand implements Callable<Integer> {
+  private static final String LOCAL_BROKER = BrokerCommand.LOCAL_BOOTSTRAP;
+
   @Option(
       names = {"-i", "--interface"},
       description = "Interface to capture on (default: ${DEFAULT-VALUE}).")
@@ -78,14 +80,11 @@ public final class SensorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String bootstrap = kafka.bootstrapServers == null ? "127.0.0.1:9092" : kafka.bootstrapServers;
+    String bootstrap = kafka.bootstrapOr(LOCAL_BROKER);
     String id = sensorId == null ? InetAddress.getLocalHost().getHostName() : sensorId;
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     Map<String, String> props = kafka.clientProperties();
-    java.util.Properties adminProps = new java.util.Properties();
-    adminProps.put("bootstrap.servers", bootstrap);
-    adminProps.putAll(props);
-    try (Admin admin = Admin.create(adminProps)) {
+    try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }
     CaptureConfig capture =

@@ -67,11 +67,7 @@ public final class TailCommand implements Callable<Integer> {
         return 2;
       }
     }
-    Properties p = new Properties();
-    p.put(
-        "bootstrap.servers",
-        kafka.bootstrapServers == null ? "127.0.0.1:9092" : kafka.bootstrapServers);
-    p.putAll(kafka.clientProperties());
+    Properties p = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
     p.put("isolation.level", "read_committed");
     tail(p, topic, format, follow, System.out);
     return 0;

@@ -50,5 +50,37 @@ public final class TopicAdmin {
         throw e;
       }
     }
+    awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
+  }
+
+  /**
+   * Waits until every partition of new topics has a leader. A producer that writes to a topic the
+   * broker does not lead yet gets NotLeaderOrFollower, and its idempotent retries can then collide
+   * with later batches (OutOfOrderSequence) until the delivery timeout.
+   */
+  static void awaitLeaders(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException {
+    if (names.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      boolean ready;
+      try {
+        ready =
+            admin.describeTopics(names).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      } catch (ExecutionException e) {
+        ready = false; // not known to the broker's metadata yet
+      }
+      if (ready) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics without a leader after 30 s: " + names);
+      }
+      Thread.sleep(50);
+    }
   }
 }

@@ -2,12 +2,8 @@ package io.tapflow.cli.analyze;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tapflow.cli.TopicAdmin;
-import io.tapflow.cli.TopicReader;
+import io.tapflow.cli.Pipeline;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
-import io.tapflow.processor.metrics.ProcessorMetrics;
-import io.tapflow.processor.streams.ProcessorApp;
-import io.tapflow.processor.streams.ProcessorConfig;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
@@ -17,27 +13,14 @@ import io.tapflow.schemas.WebSocketMessage;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.CaptureException;
 import io.tapflow.sensor.capture.PcapSource;
-import io.tapflow.sensor.metrics.SensorMetrics;
-import io.tapflow.sensor.publish.PacketPublisher;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Runs the whole pipeline on one capture file through Kafka: sensor (file replay) → packets topic →
@@ -110,118 +93,36 @@ public final class AnalyzeRun {
   private static Result run(Options options, String bootstrap, String prefix, boolean embedded)
       throws CaptureException, InterruptedException, ExecutionException {
     Topics topics = Topics.DEFAULT.withPrefix(prefix);
-    Properties client = new Properties();
-    client.put("bootstrap.servers", bootstrap);
-    client.putAll(options.clientProperties());
-    String appId = "tapflow-analyze-" + UUID.randomUUID();
     PrometheusRegistry registry = new PrometheusRegistry();
-    SensorMetrics sensorMetrics = new SensorMetrics(registry);
-    ProcessorMetrics processorMetrics = new ProcessorMetrics(registry);
-    Path stateDir;
-    try {
-      stateDir = Files.createTempDirectory("tapflow-state-");
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    try (Admin admin = Admin.create(client)) {
-      Map<String, String> topicConfig = new HashMap<>();
-      // Captures carry old timestamps: keep records regardless of their age.
-      topicConfig.put("retention.ms", "-1");
-      TopicAdmin.ensure(
-          admin, topics, options.partitions(), (short) (embedded ? 1 : -1), topicConfig);
-      ProcessorConfig pc =
-          ProcessorConfig.builder(bootstrap)
-              .applicationId(appId)
-              .topics(topics)
-              .exactlyOnce(options.exactlyOnce())
-              .replicationFactor(embedded ? 1 : -1)
-              .stateDir(stateDir.toString())
-              .clientProperties(options.clientProperties())
-              .build();
+    Pipeline.Settings settings =
+        new Pipeline.Settings(
+            bootstrap,
+            options.clientProperties(),
+            topics,
+            options.partitions(),
+            embedded ? 1 : -1,
+            "tapflow-analyze-" + UUID.randomUUID(),
+            options.exactlyOnce(),
+            options.sensorId(),
+            options.capture().getFileName().toString());
+    try (Pipeline pipeline = Pipeline.create(settings, registry)) {
+      pipeline.startProcessor();
       long packetsRead;
-      long published;
-      try (ProcessorApp processor = new ProcessorApp(pc, processorMetrics)) {
-        processor.start();
-        Properties producerProps =
-            PacketPublisher.producerProperties(bootstrap, options.clientProperties());
-        try (PacketPublisher publisher =
-                new PacketPublisher(
-                    options.sensorId(),
-                    options.capture().getFileName().toString(),
-                    topics.packets(),
-                    PacketPublisher.createProducer(producerProps),
-                    sensorMetrics);
-            PcapSource source = PcapSource.open(CaptureConfig.offline(options.capture()))) {
-          source.run(publisher);
-          publisher.endOfCapture();
-          publisher.flush();
-          packetsRead = source.stats().received();
-          published = publisher.sent();
-        }
-        awaitProcessed(admin, processor.streams(), appId, topics.packets(), options.timeout());
+      try (PcapSource source = PcapSource.open(CaptureConfig.offline(options.capture()))) {
+        source.run(pipeline.publisher());
+        packetsRead = source.stats().received();
       }
+      pipeline.endOfCapture();
+      pipeline.awaitProcessed(options.timeout());
       Duration t = options.timeout();
       return new Result(
-          values(
-              TopicReader.readAll(
-                  client, topics.messages(), TapflowSerdes.webSocketMessage().deserializer(), t)),
-          values(
-              TopicReader.readAll(
-                  client,
-                  topics.connections(),
-                  TapflowSerdes.connectionRecord().deserializer(),
-                  t)),
-          values(
-              TopicReader.readAll(
-                  client, topics.chat(), TapflowSerdes.chatEvent().deserializer(), t)),
-          values(
-              TopicReader.readAll(
-                  client, topics.anomalies(), TapflowSerdes.anomaly().deserializer(), t)),
+          pipeline.read(topics.messages(), TapflowSerdes.webSocketMessage().deserializer(), t),
+          pipeline.read(topics.connections(), TapflowSerdes.connectionRecord().deserializer(), t),
+          pipeline.read(topics.chat(), TapflowSerdes.chatEvent().deserializer(), t),
+          pipeline.read(topics.anomalies(), TapflowSerdes.anomaly().deserializer(), t),
           packetsRead,
-          published,
+          pipeline.publisher().sent(),
           registry);
-    } finally {
-      deleteRecursively(stateDir);
-    }
-  }
-
-  /** Waits until the processor has committed its position at the end of the packets topic. */
-  static void awaitProcessed(
-      Admin admin, KafkaStreams streams, String groupId, String topic, Duration timeout)
-      throws InterruptedException, ExecutionException {
-    List<TopicPartition> partitions =
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
-            .map(p -> new TopicPartition(topic, p.partition()))
-            .collect(Collectors.toList());
-    ListOffsetsResult latest =
-        admin.listOffsets(
-            partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())));
-    Map<TopicPartition, Long> end = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      end.put(tp, latest.partitionResult(tp).get().offset());
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (streams.state() == KafkaStreams.State.ERROR
-          || streams.state() == KafkaStreams.State.NOT_RUNNING) {
-        throw new IllegalStateException("the processor stopped: " + streams.state());
-      }
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-      boolean done = true;
-      for (TopicPartition tp : partitions) {
-        OffsetAndMetadata c = committed.get(tp);
-        if (end.get(tp) > 0 && (c == null || c.offset() < end.get(tp))) {
-          done = false;
-        }
-      }
-      if (done) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out waiting for the processor to catch up");
-      }
-      Thread.sleep(100);
     }
   }
 
@@ -229,17 +130,5 @@ public final class AnalyzeRun {
   public static void writeMetrics(PrometheusRegistry registry, OutputStream out)
       throws IOException {
     PrometheusTextFormatWriter.create().write(out, registry.scrape());
-  }
-
-  private static <V> List<V> values(List<ConsumerRecord<String, V>> records) {
-    return records.stream().map(ConsumerRecord::value).collect(Collectors.toList());
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Temporary state that survives is not worth failing the run for.
-    }
   }
 }

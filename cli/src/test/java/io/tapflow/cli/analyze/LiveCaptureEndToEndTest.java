@@ -3,31 +3,21 @@ package io.tapflow.cli.analyze;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tapflow.cli.TopicAdmin;
-import io.tapflow.cli.TopicReader;
+import io.tapflow.cli.Pipeline;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
-import io.tapflow.processor.metrics.ProcessorMetrics;
-import io.tapflow.processor.streams.ProcessorApp;
-import io.tapflow.processor.streams.ProcessorConfig;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
-import io.tapflow.sensor.metrics.SensorMetrics;
-import io.tapflow.sensor.publish.PacketPublisher;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,91 +45,68 @@ class LiveCaptureEndToEndTest {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-      awaitListening(SERVER_PORT);
-      String bootstrap = broker.bootstrapServers();
-      Topics topics = Topics.DEFAULT;
-      Properties client = new Properties();
-      client.put("bootstrap.servers", bootstrap);
-      try (Admin admin = Admin.create(client)) {
-        TopicAdmin.ensure(admin, topics, 2, (short) 1, Map.of());
-      }
-      PrometheusRegistry registry = new PrometheusRegistry();
-      ProcessorConfig pc =
-          ProcessorConfig.builder(bootstrap)
-              .applicationId("live-test")
-              .replicationFactor(1)
-              .stateDir(Files.createTempDirectory("tapflow-live").toString())
-              .build();
-      try (ProcessorApp app = new ProcessorApp(pc, new ProcessorMetrics(registry));
-          PacketPublisher publisher =
-              new PacketPublisher(
-                  "live",
-                  "lo",
-                  topics.packets(),
-                  PacketPublisher.createProducer(
-                      PacketPublisher.producerProperties(bootstrap, Map.of())),
-                  new SensorMetrics(registry));
-          PcapSource source =
-              PcapSource.open(CaptureConfig.live("lo").withFilter("tcp port " + SERVER_PORT))) {
-        app.start();
-        Thread capture =
-            new Thread(
-                () -> {
-                  try {
-                    source.run(publisher);
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                  }
-                });
-        capture.start();
-        Thread.sleep(1000); // let libpcap open the handle before the peers start talking
+    // Probe the server before the capture starts, so the probe is not captured.
+    awaitListening(server, SERVER_PORT);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        Pipeline pipeline =
+            Pipeline.create(
+                new Pipeline.Settings(
+                    broker.bootstrapServers(),
+                    Map.of(),
+                    Topics.DEFAULT,
+                    2,
+                    1,
+                    "live-test",
+                    true,
+                    "live",
+                    "lo"),
+                new PrometheusRegistry());
+        PcapSource source =
+            PcapSource.open(CaptureConfig.live("lo").withFilter("tcp port " + SERVER_PORT))) {
+      pipeline.startProcessor();
+      Thread capture =
+          new Thread(
+              () -> {
+                try {
+                  source.run(pipeline.publisher());
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      capture.start();
+      Thread.sleep(1000); // let libpcap open the handle before the peers start talking
 
-        Process chat =
-            new ProcessBuilder(
-                    "/usr/bin/python3",
-                    SAMPLES.resolve("chat-client.py").toString(),
-                    "--port",
-                    String.valueOf(SERVER_PORT),
-                    "--first-client-port",
-                    String.valueOf(FIRST_CLIENT_PORT),
-                    "--ping-interval",
-                    "1")
-                .redirectErrorStream(true)
-                .start();
-        String chatOutput = new String(chat.getInputStream().readAllBytes());
-        assertEquals(0, chat.waitFor(), "chat-client.py failed: " + chatOutput);
-        Thread.sleep(500);
-        source.stop();
-        capture.join(10_000);
-        publisher.endOfCapture();
-        publisher.flush();
+      Process chat =
+          new ProcessBuilder(
+                  "/usr/bin/python3",
+                  SAMPLES.resolve("chat-client.py").toString(),
+                  "--port",
+                  String.valueOf(SERVER_PORT),
+                  "--first-client-port",
+                  String.valueOf(FIRST_CLIENT_PORT),
+                  "--ping-interval",
+                  "1")
+              .redirectErrorStream(true)
+              .start();
+      String chatOutput = new String(chat.getInputStream().readAllBytes());
+      assertEquals(0, chat.waitFor(), "chat-client.py failed: " + chatOutput);
+      Thread.sleep(500);
+      source.stop();
+      capture.join(10_000);
+      pipeline.endOfCapture();
+      pipeline.awaitProcessed(Duration.ofMinutes(2));
 
-        try (Admin admin = Admin.create(client)) {
-          AnalyzeRun.awaitProcessed(
-              admin, app.streams(), "live-test", topics.packets(), Duration.ofMinutes(2));
-        }
-      }
-      List<ChatEvent> chat =
-          TopicReader.readAll(
-                  client,
-                  topics.chat(),
-                  TapflowSerdes.chatEvent().deserializer(),
-                  Duration.ofMinutes(1))
-              .stream()
-              .map(ConsumerRecord::value)
-              .toList();
+      Duration t = Duration.ofMinutes(1);
+      List<ChatEvent> chatEvents =
+          pipeline.read(Topics.DEFAULT.chat(), TapflowSerdes.chatEvent().deserializer(), t);
       assertEquals(
           List.of("mynick: Merhaba, herkes!", "ayse: Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ"),
-          AnalyzeCommand.chatLines(chat));
+          AnalyzeCommand.chatLines(chatEvents));
       List<ConnectionRecord> finals =
-          TopicReader.readAll(
-                  client,
-                  topics.connections(),
-                  TapflowSerdes.connectionRecord().deserializer(),
-                  Duration.ofMinutes(1))
+          pipeline
+              .read(
+                  Topics.DEFAULT.connections(), TapflowSerdes.connectionRecord().deserializer(), t)
               .stream()
-              .map(ConsumerRecord::value)
               .filter(ConnectionRecord::getFinal$)
               .toList();
       assertEquals(
@@ -151,7 +118,7 @@ class LiveCaptureEndToEndTest {
     }
   }
 
-  private static void awaitListening(int port) throws InterruptedException {
+  private static void awaitListening(Process server, int port) throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       try (Socket s = new Socket("127.0.0.1", port)) {
         s.shutdownOutput();
@@ -160,6 +127,7 @@ class LiveCaptureEndToEndTest {
         Thread.sleep(100);
       }
     }
+    server.destroy();
     throw new IllegalStateException("chat-server.py did not listen on " + port);
   }
 }

@@ -1,5 +1,7 @@
 package io.tapflow.processor.tcp;
 
+import io.tapflow.schemas.TcpFlags;
+
 /**
  * One captured TCP segment, as the processor sees it.
  *

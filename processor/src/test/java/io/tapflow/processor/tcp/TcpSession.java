@@ -1,5 +1,6 @@
 package io.tapflow.processor.tcp;
 
+import io.tapflow.schemas.TcpFlags;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

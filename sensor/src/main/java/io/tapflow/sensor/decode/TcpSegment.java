@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param dstPort TCP destination port, 0 to 65535
  * @param seq sequence number, the unsigned 32-bit value
  * @param ack acknowledgment number, the unsigned 32-bit value (meaningful when {@link #ACK} is set)
- * @param flags flag bits as on the wire: {@link #FIN} 0x01 to {@link #CWR} 0x80
+ * @param flags flag bits as on the wire ({@link io.tapflow.schemas.TcpFlags}: FIN 0x01 to CWR 0x80)
  * @param window the window field, unscaled
  * @param frame the frame the segment was decoded from
  * @param payloadOffset offset of the first payload byte in {@code frame}
@@ -50,30 +50,6 @@ public record TcpSegment(
     int payloadWireLength,
     int[] vlanIds)
     implements DecodeResult {
-
-  /** FIN: no more data from sender (RFC 9293). */
-  public static final int FIN = 0x01;
-
-  /** SYN: synchronize sequence numbers. */
-  public static final int SYN = 0x02;
-
-  /** RST: reset the connection. */
-  public static final int RST = 0x04;
-
-  /** PSH: push function. */
-  public static final int PSH = 0x08;
-
-  /** ACK: the acknowledgment field is significant. */
-  public static final int ACK = 0x10;
-
-  /** URG: the urgent pointer field is significant. */
-  public static final int URG = 0x20;
-
-  /** ECE: ECN-Echo (RFC 3168). */
-  public static final int ECE = 0x40;
-
-  /** CWR: congestion window reduced (RFC 3168). */
-  public static final int CWR = 0x80;
 
   /** Checks that the fields describe a segment; the decoder always satisfies these. */
   public TcpSegment {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tapflow.schemas.TcpFlags;
 import io.tapflow.sensor.decode.ConnectionKey;
 import io.tapflow.sensor.decode.TcpSegment;
 import java.io.ByteArrayOutputStream;
@@ -102,7 +103,7 @@ class PcapSourceLiveTest {
       long fins =
           frames.stream()
               .map(CapturedFrame::segment)
-              .filter(s -> s.hasFlags(TcpSegment.FIN))
+              .filter(s -> s.hasFlags(TcpFlags.FIN))
               .map(s -> s.srcPort())
               .distinct()
               .count();
@@ -161,7 +162,7 @@ class PcapSourceLiveTest {
         frames.stream().map(f -> ConnectionKey.of("t", f.segment())).distinct().toList();
     assertEquals(List.of(key), keys);
     TcpSegment syn = frames.peek().segment();
-    assertEquals(TcpSegment.SYN, syn.flags());
+    assertEquals(TcpFlags.SYN, syn.flags());
     assertEquals(clientPort, syn.srcPort());
     assertEquals(port, syn.dstPort());
     for (CapturedFrame frame : frames) {

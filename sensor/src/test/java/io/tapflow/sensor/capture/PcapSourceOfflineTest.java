@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tapflow.schemas.TcpFlags;
 import io.tapflow.sensor.capture.CaptureConfig.ReplayPace;
 import io.tapflow.sensor.decode.ConnectionKey;
 import io.tapflow.sensor.decode.TcpSegment;
@@ -131,7 +132,7 @@ class PcapSourceOfflineTest {
     TcpSegment syn = first.segment();
     assertEquals("127.0.0.1:55371", ConnectionKey.endpoint(syn.srcAddr(), syn.srcPort()));
     assertEquals("127.0.0.1:10301", ConnectionKey.endpoint(syn.dstAddr(), syn.dstPort()));
-    assertEquals(TcpSegment.SYN, syn.flags());
+    assertEquals(TcpFlags.SYN, syn.flags());
     assertEquals(1326362267L, syn.seq());
     assertEquals(
         List.of("t|127.0.0.1:10301|127.0.0.1:55371", "t|127.0.0.1:10301|127.0.0.1:55392"),
@@ -192,7 +193,7 @@ class PcapSourceOfflineTest {
     TcpSegment syn = collector.frames.get(0).segment();
     assertEquals("127.0.0.1:47232", ConnectionKey.endpoint(syn.srcAddr(), syn.srcPort()));
     assertEquals("127.0.0.1:47231", ConnectionKey.endpoint(syn.dstAddr(), syn.dstPort()));
-    assertEquals(TcpSegment.SYN, syn.flags());
+    assertEquals(TcpFlags.SYN, syn.flags());
     assertEquals(2016004306L, syn.seq());
     assertEquals(
         "ping from tapflow\n", new String(collector.frames.get(3).segment().payload(), US_ASCII));

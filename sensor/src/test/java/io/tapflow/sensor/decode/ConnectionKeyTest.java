@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tapflow.schemas.TcpFlags;
 import org.junit.jupiter.api.Test;
 
 class ConnectionKeyTest {
@@ -20,7 +21,7 @@ class ConnectionKeyTest {
         dstPort,
         1,
         2,
-        TcpSegment.ACK,
+        TcpFlags.ACK,
         512,
         new byte[0],
         0,

@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tapflow.schemas.TcpFlags;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -105,7 +106,7 @@ class PacketDecoderTest {
     TcpSegment segment = segment(LinkTypes.ETHERNET, frame);
 
     assertEquals(
-        expected("10.0.0.1", 40081, "10.0.0.2", 80, 1000, 0, TcpSegment.SYN, 64240, NONE, 0),
+        expected("10.0.0.1", 40081, "10.0.0.2", 80, 1000, 0, TcpFlags.SYN, 64240, NONE, 0),
         segment);
     assertSame(frame, segment.frame());
     assertEquals(54, segment.payloadOffset());
@@ -133,7 +134,7 @@ class PacketDecoderTest {
             10301,
             1326362509L,
             963777798L,
-            TcpSegment.PSH | TcpSegment.ACK,
+            TcpFlags.PSH | TcpFlags.ACK,
             1024,
             hex("8900"),
             2),
@@ -504,7 +505,7 @@ class PacketDecoderTest {
             NONE,
             0),
         segment);
-    assertTrue(segment.hasFlags(TcpSegment.CWR | TcpSegment.ECE | TcpSegment.URG));
+    assertTrue(segment.hasFlags(TcpFlags.CWR | TcpFlags.ECE | TcpFlags.URG));
     assertEquals("WEUAPRSF", TcpSegment.flagLetters(segment.flags()));
   }
 

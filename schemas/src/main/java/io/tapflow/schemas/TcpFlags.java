@@ -1,7 +1,7 @@
-package io.tapflow.processor.tcp;
+package io.tapflow.schemas;
 
 /**
- * The TCP header's control bits (RFC 9293 §3.1).
+ * The TCP header's control bits (RFC 9293 §3.1), as carried in {@code PacketRecord.flags}.
  *
  * <pre>
  *    0                   1                   2                   3
