@@ -90,6 +90,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (!quiet) {
       printSummary(System.out, r, seconds);
     }
+    if (r.recordsFailed() > 0) {
+      System.err.printf(
+          "tapflow analyze: %d of %d records could not be published to Kafka; the output is"
+              + " incomplete (see tapflow_sensor_publish_errors_total)%n",
+          r.recordsFailed(), r.recordsPublished());
+      return 1;
+    }
     return 0;
   }
 

@@ -64,6 +64,7 @@ public final class AnalyzeRun {
       List<Anomaly> anomalies,
       long packetsRead,
       long recordsPublished,
+      long recordsFailed,
       PrometheusRegistry registry) {}
 
   private AnalyzeRun() {}
@@ -122,6 +123,7 @@ public final class AnalyzeRun {
           pipeline.read(topics.anomalies(), TapflowSerdes.anomaly().deserializer(), t),
           packetsRead,
           pipeline.publisher().sent(),
+          pipeline.publisher().failed(),
           registry);
     }
   }

@@ -51,6 +51,9 @@ class SampleCaptureEndToEndTest {
   @Test
   void theChatSampleGivesMynicksGreetingAndBothLatencies() throws Exception {
     AnalyzeRun.Result r = analyze("chat.pcap", "plain.");
+    assertEquals(40, r.packetsRead());
+    assertEquals(40 + 2, r.recordsPublished()); // every segment, and end-of-capture per partition
+    assertEquals(0, r.recordsFailed());
 
     assertEquals(
         List.of("mynick: Merhaba, herkes!", "ayse: Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ"),

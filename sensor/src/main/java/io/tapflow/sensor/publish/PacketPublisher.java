@@ -46,6 +46,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final PacketDecoder decoder = new PacketDecoder();
   private final String runId = UUID.randomUUID().toString();
   private final AtomicLong sequence = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
   private volatile long lastTimestampNanos;
 
   public PacketPublisher(
@@ -185,6 +186,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
           if (error == null) {
             metrics.recordsPublished.labelValues(sensorId, kind).inc();
           } else {
+            failed.incrementAndGet();
             metrics.publishErrors.labelValues(sensorId).inc();
           }
         });
@@ -193,6 +195,11 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   /** Records sent so far (segments and control records). */
   public long sent() {
     return sequence.get();
+  }
+
+  /** Records the producer failed to deliver (after its own retries). */
+  public long failed() {
+    return failed.get();
   }
 
   public void flush() {
