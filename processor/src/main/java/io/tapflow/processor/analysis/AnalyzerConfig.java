@@ -4,21 +4,65 @@ import io.tapflow.processor.tcp.TcpReassembler;
 import io.tapflow.processor.websocket.WebSocketConfig;
 
 /**
- * How connections are analysed; one immutable value with its defaults in {@link #DEFAULT}.
+ * How connections are analysed and how long they are kept; one immutable value with its defaults in
+ * {@link #DEFAULT}. Every duration is capture time, never wall-clock time.
  *
- * @param reassembly bounds of each direction's out-of-order buffer
+ * @param reassembly bounds of each direction's reassembly buffers
  * @param webSocket WebSocket decoding limits
  * @param maxHttpHeadBytes longest HTTP head accepted
- * @param finishedLingerNanos how long (capture time) a finished connection is remembered, so that
- *     its last stray packets are not taken for a new connection
+ * @param duplicateWindowNanos how close two identical packets must be to count as one captured
+ *     twice
+ * @param idleTimeoutNanos a connection with no packet for this long ends (reason idle)
+ * @param interimIntervalNanos an open connection gets an interim record this often
+ * @param finishedLingerNanos how long a finished connection is remembered, so that its last stray
+ *     packets are not taken for a new connection
+ * @param maxConnections connections tracked per processor task; beyond it the least recently active
+ *     one ends (reason evicted)
  */
 public record AnalyzerConfig(
     TcpReassembler.Limits reassembly,
     WebSocketConfig webSocket,
     int maxHttpHeadBytes,
-    long finishedLingerNanos) {
+    long duplicateWindowNanos,
+    long idleTimeoutNanos,
+    long interimIntervalNanos,
+    long finishedLingerNanos,
+    int maxConnections) {
 
   public static final AnalyzerConfig DEFAULT =
       new AnalyzerConfig(
-          TcpReassembler.Limits.DEFAULT, WebSocketConfig.DEFAULT, 64 * 1024, 30_000_000_000L);
+          TcpReassembler.Limits.DEFAULT,
+          WebSocketConfig.DEFAULT,
+          64 * 1024,
+          1_000_000L,
+          300_000_000_000L,
+          60_000_000_000L,
+          30_000_000_000L,
+          200_000);
+
+  /** These settings with another connection limit. */
+  public AnalyzerConfig withMaxConnections(int max) {
+    return new AnalyzerConfig(
+        reassembly,
+        webSocket,
+        maxHttpHeadBytes,
+        duplicateWindowNanos,
+        idleTimeoutNanos,
+        interimIntervalNanos,
+        finishedLingerNanos,
+        max);
+  }
+
+  /** These settings with another idle timeout and interim interval. */
+  public AnalyzerConfig withTimeouts(long idleNanos, long interimNanos) {
+    return new AnalyzerConfig(
+        reassembly,
+        webSocket,
+        maxHttpHeadBytes,
+        duplicateWindowNanos,
+        idleNanos,
+        interimNanos,
+        finishedLingerNanos,
+        maxConnections);
+  }
 }

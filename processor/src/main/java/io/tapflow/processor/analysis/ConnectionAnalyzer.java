@@ -43,9 +43,10 @@ import java.util.Arrays;
  * #restore}.
  */
 public final class ConnectionAnalyzer {
-  private static final byte SNAPSHOT_VERSION = 1;
+  private static final byte SNAPSHOT_VERSION = 2;
   private static final int DETECT_BYTES = 8;
   private static final int MAX_EARLY_CLIENT_BYTES = 256 * 1024;
+  private static final int MAX_EARLY_SERVER_BYTES = 16 * 1024;
   private static final ApplicationDecoder CHAT = new WorkermanChatDecoder();
 
   /** What the connection's bytes are known to be. */
@@ -73,6 +74,8 @@ public final class ConnectionAnalyzer {
   private HttpHeadParser request;
   private HttpHeadParser response;
   private final ByteArrayOutputStream earlyClientBytes = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream earlyServerBytes = new ByteArrayOutputStream();
+  private long lastRecordTimestamp;
   private long requestTimestamp = -1;
   private long responseTimestamp = -1;
   private WebSocketDecoder clientDecoder;
@@ -100,13 +103,16 @@ public final class ConnectionAnalyzer {
   public static ConnectionAnalyzer open(
       String key, String sensor, Segment first, AnalyzerConfig config) {
     ConnectionAnalyzer a = new ConnectionAnalyzer(config);
-    a.tcp = new TcpConnection(config.reassembly(), a.clientStream, a.serverStream);
+    a.tcp =
+        new TcpConnection(
+            config.reassembly(), config.duplicateWindowNanos(), a.clientStream, a.serverStream);
     // Roles are settled by the first segment; feed nothing yet, only learn them.
     a.tcp.assignRoles(first);
     String client = AddressText.endpoint(a.tcp.clientAddr(), a.tcp.clientPort());
     String server = AddressText.endpoint(a.tcp.serverAddr(), a.tcp.serverPort());
     a.info =
         new ConnectionInfo(key, connectionId(key, first.timestampNanos()), sensor, client, server);
+    a.lastRecordTimestamp = first.timestampNanos();
     return a;
   }
 
@@ -117,6 +123,39 @@ public final class ConnectionAnalyzer {
     if (!finished && tcp.closed()) {
       finish(tcp.reset() ? "rst" : "fin");
     }
+  }
+
+  /**
+   * Advances this connection to capture time {@code nowNanos} of its sensor: gives up acknowledged
+   * holes past their grace time, ends the connection when it has been idle for the idle timeout, or
+   * sends an interim record when the interval has passed since the last record.
+   *
+   * @return whether the analyzer's state changed
+   */
+  public boolean tick(long nowNanos, AnalysisListener listener) {
+    this.out = listener;
+    if (finished) {
+      return false;
+    }
+    tcp.checkHoles(nowNanos);
+    if (tcp.closed()) {
+      finish(tcp.reset() ? "rst" : "fin");
+      return true;
+    }
+    if (nowNanos - tcp.lastTimestamp() >= config.idleTimeoutNanos()) {
+      end(nowNanos, "idle", listener);
+      return true;
+    }
+    if (nowNanos - lastRecordTimestamp >= config.interimIntervalNanos()) {
+      record(ConnectionSummary.Kind.INTERIM, nowNanos);
+      return true;
+    }
+    return false;
+  }
+
+  private void record(ConnectionSummary.Kind kind, long nowNanos) {
+    lastRecordTimestamp = nowNanos;
+    out.onConnectionRecord(summary(kind));
   }
 
   /** Ends the connection now ({@code reason}: end_of_capture, idle, evicted, ...). */
@@ -132,7 +171,7 @@ public final class ConnectionAnalyzer {
   private void finish(String reason) {
     finished = true;
     endReason = reason;
-    out.onConnectionRecord(summary(true));
+    record(ConnectionSummary.Kind.FINAL, tcp.lastTimestamp());
   }
 
   /** Whether a segment, arriving after this connection finished, opens a new one (port reuse). */
@@ -162,20 +201,14 @@ public final class ConnectionAnalyzer {
   }
 
   /** The connection record as of now. */
-  public ConnectionSummary summary(boolean isFinal) {
-    Long handshake =
-        tcp.synTimestamp() >= 0 && tcp.ackTimestamp() >= 0
-            ? (tcp.ackTimestamp() - tcp.synTimestamp()) / 1000
-            : null;
+  public ConnectionSummary summary(ConnectionSummary.Kind kind) {
     Long upgrade =
         requestTimestamp >= 0 && responseTimestamp >= 0
             ? (responseTimestamp - requestTimestamp) / 1000
             : null;
     return new ConnectionSummary(
         info,
-        tcp.firstTimestamp(),
-        tcp.lastTimestamp(),
-        handshake,
+        tcp.summary(),
         httpStatus,
         upgrade,
         path,
@@ -184,13 +217,12 @@ public final class ConnectionAnalyzer {
         userAgent,
         subprotocol,
         extensions,
-        tcp.toServer().deliveredBytes(),
-        tcp.toClient().deliveredBytes(),
         clientMessages,
         serverMessages,
         closeCode,
         closeReason,
-        isFinal);
+        kind,
+        kind == ConnectionSummary.Kind.FINAL ? endReason : "");
   }
 
   // ---- the client's stream ----
@@ -226,6 +258,11 @@ public final class ConnectionAnalyzer {
         clientDecoder.onEnd(ts);
       }
     }
+
+    @Override
+    public void onAnomaly(String code, String detail, long ts) {
+      anomaly(code, "side=client " + detail, ts);
+    }
   }
 
   private void detect(byte[] buf, int off, int len, long ts) {
@@ -246,6 +283,7 @@ public final class ConnectionAnalyzer {
       }
     } else {
       phase = Phase.OPAQUE;
+      earlyServerBytes.reset();
     }
   }
 
@@ -255,6 +293,7 @@ public final class ConnectionAnalyzer {
       if (request.isFailed()) {
         httpAnomaly(request.anomaly(), ts);
         phase = Phase.OPAQUE;
+        earlyServerBytes.reset();
         return;
       }
       if (!request.isComplete()) {
@@ -268,11 +307,17 @@ public final class ConnectionAnalyzer {
       userAgent = head.header("User-Agent");
       if (!new WebSocketHandshake(head, null).isUpgradeRequest()) {
         phase = Phase.OPAQUE;
+        earlyServerBytes.reset();
         return;
       }
       response = new HttpHeadParser(config.maxHttpHeadBytes());
       off += used;
       len -= used;
+      if (earlyServerBytes.size() > 0) {
+        byte[] early = earlyServerBytes.toByteArray();
+        earlyServerBytes.reset();
+        serverHttp(early, 0, early.length, ts);
+      }
     }
     if (len > 0) {
       int room = MAX_EARLY_CLIENT_BYTES - earlyClientBytes.size();
@@ -289,8 +334,7 @@ public final class ConnectionAnalyzer {
     @Override
     public void onData(byte[] buf, int off, int len, long ts) {
       switch (phase) {
-        case DETECT -> phase = Phase.OPAQUE; // the server spoke first: not HTTP
-        case HTTP -> serverHttp(buf, off, len, ts);
+        case DETECT, HTTP -> serverHttp(buf, off, len, ts);
         case WEBSOCKET -> serverDecoder.onData(buf, off, len, ts);
         case OPAQUE -> {}
       }
@@ -314,12 +358,23 @@ public final class ConnectionAnalyzer {
         serverDecoder.onEnd(ts);
       }
     }
+
+    @Override
+    public void onAnomaly(String code, String detail, long ts) {
+      anomaly(code, "side=server " + detail, ts);
+    }
   }
 
   private void serverHttp(byte[] buf, int off, int len, long ts) {
     if (response == null) {
-      // Server bytes before the client's request head is complete: not an upgrade exchange.
-      phase = Phase.OPAQUE;
+      // Server bytes before the client's request head is complete: a server that speaks first
+      // (not HTTP), or a response captured ahead of the end of its request. Hold a little.
+      if (earlyServerBytes.size() + len > MAX_EARLY_SERVER_BYTES) {
+        earlyServerBytes.reset();
+        phase = Phase.OPAQUE;
+        return;
+      }
+      earlyServerBytes.write(buf, off, len);
       return;
     }
     int used = response.onData(buf, off, len);
@@ -342,7 +397,7 @@ public final class ConnectionAnalyzer {
     if (!hs.upgraded()) {
       phase = Phase.OPAQUE;
       earlyClientBytes.reset();
-      out.onConnectionRecord(summary(false));
+      record(ConnectionSummary.Kind.UPGRADE, ts);
       return;
     }
     phase = Phase.WEBSOCKET;
@@ -351,7 +406,7 @@ public final class ConnectionAnalyzer {
         new WebSocketDecoder(true, config.webSocket(), deflate, new Messages(Side.CLIENT));
     serverDecoder =
         new WebSocketDecoder(false, config.webSocket(), deflate, new Messages(Side.SERVER));
-    out.onConnectionRecord(summary(false));
+    record(ConnectionSummary.Kind.UPGRADE, ts);
     if (earlyClientBytes.size() > 0) {
       byte[] early = earlyClientBytes.toByteArray();
       earlyClientBytes.reset();
@@ -446,6 +501,8 @@ public final class ConnectionAnalyzer {
       writeParser(o, request);
       writeParser(o, response);
       writeBytes(o, earlyClientBytes.toByteArray());
+      writeBytes(o, earlyServerBytes.toByteArray());
+      o.writeLong(lastRecordTimestamp);
       o.writeLong(requestTimestamp);
       o.writeLong(responseTimestamp);
       o.writeBoolean(clientDecoder != null);
@@ -485,13 +542,21 @@ public final class ConnectionAnalyzer {
       ConnectionAnalyzer a = new ConnectionAnalyzer(config);
       a.info =
           new ConnectionInfo(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF());
-      a.tcp = TcpConnection.readSnapshot(in, config.reassembly(), a.clientStream, a.serverStream);
+      a.tcp =
+          TcpConnection.readSnapshot(
+              in,
+              config.reassembly(),
+              config.duplicateWindowNanos(),
+              a.clientStream,
+              a.serverStream);
       a.phase = Phase.values()[in.readByte()];
       a.detected.write(readBytes(in));
       a.detectedTimestamp = in.readLong();
       a.request = readParser(in, config);
       a.response = readParser(in, config);
       a.earlyClientBytes.write(readBytes(in));
+      a.earlyServerBytes.write(readBytes(in));
+      a.lastRecordTimestamp = in.readLong();
       a.requestTimestamp = in.readLong();
       a.responseTimestamp = in.readLong();
       if (in.readBoolean()) {

@@ -1,14 +1,17 @@
 package io.tapflow.processor.analysis;
 
+import io.tapflow.processor.tcp.TcpSummary;
+
 /**
  * The state of one connection and its WebSocket session at one moment, as a connection record
- * reports it. Timestamps are nanoseconds since the epoch; nullable fields are null when unknown.
+ * reports it. Nullable fields are null when unknown.
+ *
+ * @param kind why the record is sent
+ * @param endReason fin, rst, idle, evicted or end_of_capture on the final record; empty before
  */
 public record ConnectionSummary(
     ConnectionInfo info,
-    long startTime,
-    long endTime,
-    Long tcpHandshakeMicros,
+    TcpSummary tcp,
     Integer httpStatus,
     Long upgradeLatencyMicros,
     String path,
@@ -17,10 +20,24 @@ public record ConnectionSummary(
     String userAgent,
     String subprotocol,
     String extensions,
-    long clientBytes,
-    long serverBytes,
     long clientMessages,
     long serverMessages,
     Integer closeCode,
     String closeReason,
-    boolean isFinal) {}
+    Kind kind,
+    String endReason) {
+
+  /** Why a connection record is sent. */
+  public enum Kind {
+    /** The response to the Upgrade request completed (whatever its status). */
+    UPGRADE,
+    /** The interim interval passed on an open connection. */
+    INTERIM,
+    /** The connection ended. */
+    FINAL
+  }
+
+  public boolean isFinal() {
+    return kind == Kind.FINAL;
+  }
+}

@@ -6,14 +6,14 @@ import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.Segment;
 import io.tapflow.schemas.PacketRecord;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,24 +21,37 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Feeds each packet record to its connection's analyzer and keeps the analyzers' state in a
- * changelogged store keyed by connection key.
+ * Feeds each packet record to its connection's analyzer, keeps the analyzers' state in a
+ * changelogged store keyed by connection key, and ends connections by capture time.
  *
- * <p>Analyzers live in memory for speed and are written to the store after every record they
- * change; the store's cache absorbs repeated writes of one key between commits, so RocksDB and the
- * changelog see a connection once per commit. With exactly-once the store's changelog, the output
- * records and the input offsets commit in one transaction, and {@link #init} rebuilds the in-memory
- * analyzers from the store, so a restarted or migrated task continues exactly where the committed
- * state left off.
+ * <p>Analyzers live in memory for speed and are written to the store after every record that
+ * changes them; the store's cache absorbs repeated writes of one key between commits, so RocksDB
+ * and the changelog see a connection once per commit. With exactly-once the store's changelog, the
+ * output records and the input offsets commit in one transaction, and {@link #init} rebuilds the
+ * in-memory analyzers from the store, so a restarted or migrated task continues exactly where the
+ * committed state left off.
+ *
+ * <p>Time is each sensor's capture clock: the newest timestamp of its segments and heartbeats in
+ * this partition. Every second of a sensor's clock, its connections are ticked (idle timeout,
+ * interim records, acknowledged holes) and finished ones past their linger time forgotten. Only
+ * record contents drive time, never the wall clock, so a replay after a failure takes the same
+ * decisions. At most {@link AnalyzerConfig#maxConnections()} connections are tracked; beyond it the
+ * least recently active one ends with reason {@code evicted}.
  */
 final class ConnectionProcessor
     implements Processor<String, PacketRecord, String, SpecificRecordBase> {
   static final String STORE = "tapflow-connections";
-  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
+  private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
 
   private final AnalyzerConfig config;
   private final ProcessorMetrics metrics;
-  private final Map<String, ConnectionAnalyzer> live = new HashMap<>();
+
+  /** Access-ordered: iteration starts at the least recently active connection. */
+  private final LinkedHashMap<String, ConnectionAnalyzer> live =
+      new LinkedHashMap<>(1024, 0.75f, true);
+
+  private final Map<String, Long> sensorClock = new HashMap<>();
+  private final Map<String, Long> nextSweep = new HashMap<>();
   private KeyValueStore<String, byte[]> store;
   private OutputForwarder out;
 
@@ -52,14 +65,17 @@ final class ConnectionProcessor
     store = context.getStateStore(STORE);
     out = new OutputForwarder(context, metrics);
     live.clear();
+    sensorClock.clear();
+    nextSweep.clear();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
-        live.put(kv.key, ConnectionAnalyzer.restore(kv.value, config));
+        ConnectionAnalyzer a = ConnectionAnalyzer.restore(kv.value, config);
+        live.put(kv.key, a);
+        sensorClock.merge(a.sensor(), a.lastTimestamp(), Math::max);
       }
     }
     metrics.activeConnections.set(live.size());
-    context.schedule(SWEEP_INTERVAL, PunctuationType.STREAM_TIME, this::sweep);
   }
 
   @Override
@@ -70,21 +86,31 @@ final class ConnectionProcessor
       return;
     }
     String sensor = p.getSensorId();
+    long ts = nanos(p);
     switch (p.getKind()) {
-      case SEGMENT -> onSegment(record.key(), p);
+      case SEGMENT -> onSegment(record.key(), p, ts);
       case HEARTBEAT -> {}
-      case END_OF_CAPTURE -> endAll(sensor, nanos(p));
+      case END_OF_CAPTURE -> endAll(sensor, ts);
     }
     metrics.packets.labelValues(sensor, p.getKind().name().toLowerCase()).inc();
+    long clock = sensorClock.merge(sensor, ts, Math::max);
+    if (clock >= nextSweep.getOrDefault(sensor, Long.MIN_VALUE)) {
+      nextSweep.put(sensor, clock + SWEEP_INTERVAL_NANOS);
+      sweep(sensor, clock);
+    }
   }
 
-  private void onSegment(String key, PacketRecord p) {
-    Segment s = toSegment(p);
+  private void onSegment(String key, PacketRecord p, long ts) {
+    Segment s = toSegment(p, ts);
     ConnectionAnalyzer a = live.get(key);
     if (a != null && a.finished() && a.startsNewConnection(s)) {
+      live.remove(key);
       a = null;
     }
     if (a == null) {
+      if (live.size() >= config.maxConnections()) {
+        evictLeastRecentlyActive();
+      }
       a = ConnectionAnalyzer.open(key, p.getSensorId(), s, config);
       live.put(key, a);
       metrics.connectionsOpened.labelValues(p.getSensorId()).inc();
@@ -96,6 +122,18 @@ final class ConnectionProcessor
       ended(a);
     }
     store.put(key, a.snapshot());
+  }
+
+  private void evictLeastRecentlyActive() {
+    Iterator<Map.Entry<String, ConnectionAnalyzer>> it = live.entrySet().iterator();
+    Map.Entry<String, ConnectionAnalyzer> eldest = it.next();
+    ConnectionAnalyzer a = eldest.getValue();
+    if (!a.finished()) {
+      a.end(a.lastTimestamp(), "evicted", out);
+      ended(a);
+    }
+    it.remove();
+    store.delete(eldest.getKey());
   }
 
   /** Ends every open connection of {@code sensor}: its capture is over. */
@@ -119,15 +157,31 @@ final class ConnectionProcessor
     metrics.activeConnections.set(live.size());
   }
 
-  /** Forgets finished connections once their linger time (in capture time) has passed. */
-  private void sweep(long streamTimeMillis) {
-    long now = streamTimeMillis * 1_000_000L;
+  /**
+   * Ticks every connection of {@code sensor} at its clock {@code now}, and forgets finished
+   * connections once their linger time has passed.
+   */
+  private void sweep(String sensor, long now) {
     List<String> expired = new ArrayList<>();
+    List<Map.Entry<String, ConnectionAnalyzer>> changed = new ArrayList<>();
     for (Map.Entry<String, ConnectionAnalyzer> e : live.entrySet()) {
       ConnectionAnalyzer a = e.getValue();
-      if (a.finished() && now - a.lastTimestamp() > config.finishedLingerNanos()) {
-        expired.add(e.getKey());
+      if (!a.sensor().equals(sensor)) {
+        continue;
       }
+      if (a.finished()) {
+        if (now - a.lastTimestamp() > config.finishedLingerNanos()) {
+          expired.add(e.getKey());
+        }
+      } else if (a.tick(now, out)) {
+        if (a.finished()) {
+          ended(a);
+        }
+        changed.add(Map.entry(e.getKey(), a));
+      }
+    }
+    for (Map.Entry<String, ConnectionAnalyzer> e : changed) {
+      store.put(e.getKey(), e.getValue().snapshot());
     }
     for (String key : expired) {
       live.remove(key);
@@ -140,7 +194,7 @@ final class ConnectionProcessor
     metrics.connectionsEnded.labelValues(a.sensor(), a.endReason()).inc();
   }
 
-  static Segment toSegment(PacketRecord p) {
+  static Segment toSegment(PacketRecord p, long ts) {
     return new Segment(
         bytes(p.getSrcAddr()),
         p.getSrcPort(),
@@ -149,9 +203,10 @@ final class ConnectionProcessor
         p.getSeq(),
         p.getAck(),
         p.getFlags(),
+        p.getWindow(),
         bytes(p.getPayload()),
         p.getPayloadWireLength(),
-        nanos(p));
+        ts);
   }
 
   private static long nanos(PacketRecord p) {

@@ -6,6 +6,7 @@ import io.tapflow.processor.analysis.ConnectionSummary;
 import io.tapflow.processor.app.AppEvent;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.TcpConnection.Side;
+import io.tapflow.processor.tcp.TcpSummary;
 import io.tapflow.processor.websocket.WsMessage;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
@@ -81,19 +82,22 @@ final class OutputForwarder implements AnalysisListener {
   @Override
   public void onConnectionRecord(ConnectionSummary s) {
     ConnectionInfo c = s.info();
+    TcpSummary t = s.tcp();
     String service = c.server().substring(c.server().lastIndexOf(':') + 1);
-    if (s.isFinal() && s.tcpHandshakeMicros() != null) {
+    if (s.isFinal() && t.handshakeMicros() != null) {
       metrics
           .tcpHandshakeSeconds
           .labelValues(c.sensor(), service)
-          .observe(s.tcpHandshakeMicros() / 1e6);
+          .observe(t.handshakeMicros() / 1e6);
     }
-    if (!s.isFinal() && s.upgradeLatencyMicros() != null) {
-      // The record sent when the Upgrade response completes: once per connection.
+    if (s.kind() == ConnectionSummary.Kind.UPGRADE && s.upgradeLatencyMicros() != null) {
       metrics
           .upgradeSeconds
           .labelValues(c.sensor(), service)
           .observe(s.upgradeLatencyMicros() / 1e6);
+    }
+    if (s.isFinal()) {
+      metrics.missedBytes.labelValues(c.sensor()).inc(t.missedBytes());
     }
     ConnectionRecord record =
         ConnectionRecord.newBuilder()
@@ -101,9 +105,16 @@ final class OutputForwarder implements AnalysisListener {
             .setClient(c.client())
             .setServer(c.server())
             .setSensor(c.sensor())
-            .setStartTime(instant(s.startTime()))
-            .setEndTime(instant(s.endTime()))
-            .setTcpHandshakeMicros(s.tcpHandshakeMicros())
+            .setStartTime(instant(t.startTime()))
+            .setEndTime(instant(t.endTime()))
+            .setCommunityId(t.communityId())
+            .setState(t.state())
+            .setHistory(t.history())
+            .setTcpHandshakeMicros(t.handshakeMicros())
+            .setSynToSynAckMicros(t.synToSynAckMicros())
+            .setSynAckToAckMicros(t.synAckToAckMicros())
+            .setSynRetransmissions(t.synRetransmissions())
+            .setSynAckRetransmissions(t.synAckRetransmissions())
             .setHttpStatus(s.httpStatus())
             .setUpgradeLatencyMicros(s.upgradeLatencyMicros())
             .setPath(s.path())
@@ -112,15 +123,24 @@ final class OutputForwarder implements AnalysisListener {
             .setUserAgent(s.userAgent())
             .setSubprotocol(s.subprotocol())
             .setExtensions(s.extensions())
-            .setClientBytes(s.clientBytes())
-            .setServerBytes(s.serverBytes())
+            .setClientBytes(t.clientBytes())
+            .setServerBytes(t.serverBytes())
             .setClientMessages(s.clientMessages())
             .setServerMessages(s.serverMessages())
+            .setClientPackets(t.clientPackets())
+            .setServerPackets(t.serverPackets())
+            .setRetransmittedPackets(t.retransmittedPackets())
+            .setOutOfOrderPackets(t.outOfOrderPackets())
+            .setDuplicatePackets(t.duplicatePackets())
+            .setMissedBytes(t.missedBytes())
+            .setTruncatedBytes(t.truncatedBytes())
+            .setDurationMicros(t.durationMicros())
+            .setEndReason(s.endReason())
             .setCloseCode(s.closeCode())
             .setCloseReason(s.closeReason())
             .setFinal$(s.isFinal())
             .build();
-    forward(c.key(), record, s.endTime(), CONNECTIONS);
+    forward(c.key(), record, t.endTime(), CONNECTIONS);
   }
 
   @Override

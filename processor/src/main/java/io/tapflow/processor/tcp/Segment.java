@@ -12,6 +12,7 @@ import io.tapflow.schemas.TcpFlags;
  * @param seq sequence number (unsigned 32-bit)
  * @param ack acknowledgment number (unsigned 32-bit)
  * @param flags TCP flag bits ({@link TcpFlags})
+ * @param window the TCP window field (unscaled)
  * @param payload captured payload bytes
  * @param payloadWireLength payload length on the wire (larger than payload.length when the
  *     capture's snaplen cut the packet)
@@ -25,6 +26,7 @@ public record Segment(
     long seq,
     long ack,
     int flags,
+    int window,
     byte[] payload,
     int payloadWireLength,
     long timestampNanos) {

@@ -10,4 +10,7 @@ public interface StreamListener {
 
   /** Reports the end of this direction (FIN, RST, timeout or end of capture). */
   void onEnd(long timestampNanos);
+
+  /** Reports a named TCP anomaly of this direction (e.g. tcp_overlap_conflict). */
+  void onAnomaly(String code, String detail, long timestampNanos);
 }

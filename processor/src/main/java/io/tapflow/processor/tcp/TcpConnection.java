@@ -1,26 +1,49 @@
 package io.tapflow.processor.tcp;
 
+import io.tapflow.schemas.TcpFlags;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Tracks one TCP connection: who is client and server, the three-way handshake, and both byte
- * streams through a {@link TcpReassembler} per direction.
+ * Tracks one TCP connection: who is client (Zeek's originator) and server (responder), each
+ * endpoint's TCP state, the three-way handshake, Zeek's connection history, and both byte streams
+ * through a {@link TcpReassembler} per direction.
  *
  * <p>The client is the sender of the first SYN without ACK (or the receiver of a SYN/ACK). When the
  * capture starts after the handshake, the endpoint with the higher port is taken as the client
- * (ephemeral ports are high), the first sender on a tie.
+ * (ephemeral ports are high), the first sender on a tie; history then starts with {@code ^} when
+ * the first packet came from the server.
+ *
+ * <p>A packet identical to the previous one of its direction (sequence and acknowledgment numbers,
+ * flags, window and payload) and captured within {@link #duplicateWindowNanos} of it is a capture
+ * duplicate (as {@code -i any} records for some paths), counted once in {@link #duplicatePackets()}
+ * and otherwise ignored. A TCP retransmission comes at least a retransmission timeout later and is
+ * not mistaken for one; identical duplicate ACKs within the window are, which only moves them from
+ * the packet counts to the duplicate count.
  */
 public final class TcpConnection {
-  private static final byte SNAPSHOT_VERSION = 1;
+  private static final byte SNAPSHOT_VERSION = 2;
 
   /** Who sent a segment. */
   public enum Side {
     CLIENT,
     SERVER
   }
+
+  /** An endpoint's TCP state, as Zeek's analyzer names them. */
+  public enum EndpointState {
+    INACTIVE,
+    SYN_SENT,
+    SYN_ACK_SENT,
+    PARTIAL,
+    ESTABLISHED,
+    CLOSED,
+    RESET
+  }
+
+  private final long duplicateWindowNanos;
 
   private byte[] clientAddr;
   private int clientPort;
@@ -39,36 +62,135 @@ public final class TcpConnection {
   private boolean reset;
   private long clientPackets;
   private long serverPackets;
+  private long duplicatePackets;
+  private long retransmittedPackets;
+  private long outOfOrderPackets;
+  private EndpointState clientState = EndpointState.INACTIVE;
+  private EndpointState serverState = EndpointState.INACTIVE;
+  private String history = "";
+  private final long[] letterCounts = new long[6]; // T, t, G, g, W, w
+  private final long[] lastSignature = new long[2]; // per side: hash of the last segment
+  private final long[] lastSignatureTime = {Long.MIN_VALUE, Long.MIN_VALUE};
 
   private final TcpReassembler toServer;
   private final TcpReassembler toClient;
 
   /** Creates a connection whose two streams go to the given listeners. */
   public TcpConnection(
-      TcpReassembler.Limits limits, StreamListener clientStream, StreamListener serverStream) {
-    this(new TcpReassembler(limits, clientStream), new TcpReassembler(limits, serverStream));
+      TcpReassembler.Limits limits,
+      long duplicateWindowNanos,
+      StreamListener clientStream,
+      StreamListener serverStream) {
+    this(
+        duplicateWindowNanos,
+        new TcpReassembler(limits, clientStream),
+        new TcpReassembler(limits, serverStream));
   }
 
-  private TcpConnection(TcpReassembler toServer, TcpReassembler toClient) {
+  private TcpConnection(
+      long duplicateWindowNanos, TcpReassembler toServer, TcpReassembler toClient) {
+    this.duplicateWindowNanos = duplicateWindowNanos;
     this.toServer = toServer;
     this.toClient = toClient;
   }
 
-  /** Takes one segment of this connection and returns which side sent it. */
+  /**
+   * Takes one segment of this connection and returns which side sent it, or null when it was a
+   * capture duplicate and ignored.
+   */
   public Side onSegment(Segment s) {
     long ts = s.timestampNanos();
-    if (clientAddr == null) {
-      assignRoles(s);
+    assignRoles(s);
+    Side side = sideOf(s);
+    boolean client = side == Side.CLIENT;
+    if (isDuplicate(side, s)) {
+      duplicatePackets++;
+      return null;
     }
     if (firstTimestamp < 0) {
       firstTimestamp = ts;
+      if (!client) {
+        history += "^";
+      }
     }
     lastTimestamp = Math.max(lastTimestamp, ts);
-    Side side = sideOf(s);
+    if (client) {
+      clientPackets++;
+    } else {
+      serverPackets++;
+    }
+    updateHandshake(side, s, ts);
+    updateStates(side, s);
+    int len = s.payload().length;
+    int missing = Math.max(0, s.payloadWireLength() - len);
+    TcpReassembler stream = client ? toServer : toClient;
+    TcpReassembler peer = client ? toClient : toServer;
+    if (s.ackFlag()) {
+      peer.onPeerAck(s.ack(), ts);
+    }
+    long gapsBefore = stream.gaps();
+    long peerGapsBefore = peer.gaps();
+    int kind = stream.onSegment(s.seq(), s.syn(), s.fin(), s.payload(), 0, len, missing, ts);
+    stream.checkHoles(lastTimestamp);
+    peer.checkHoles(lastTimestamp);
+    if ((kind & TcpReassembler.RETRANSMITTED) != 0) {
+      retransmittedPackets++;
+      if (len + missing > 0) {
+        repeatedLetter(client ? 0 : 1, client ? 'T' : 't');
+      }
+    }
+    if ((kind & TcpReassembler.OUT_OF_ORDER) != 0) {
+      outOfOrderPackets++;
+    }
+    if (stream.gaps() > gapsBefore) {
+      repeatedLetter(client ? 2 : 3, client ? 'G' : 'g');
+    }
+    if (peer.gaps() > peerGapsBefore) {
+      repeatedLetter(client ? 3 : 2, client ? 'g' : 'G');
+    }
+    if (s.window() == 0 && !s.syn() && !s.rst()) {
+      repeatedLetter(client ? 4 : 5, client ? 'W' : 'w');
+    }
+    if (s.rst()) {
+      reset = true;
+      toServer.end(ts);
+      toClient.end(ts);
+    }
+    return side;
+  }
+
+  /** Gives up acknowledged holes that stayed unfilled until {@code nowNanos} (capture time). */
+  public void checkHoles(long nowNanos) {
+    toServer.checkHoles(nowNanos);
+    toClient.checkHoles(nowNanos);
+  }
+
+  /** Ends both streams (idle timeout, eviction, end of capture). */
+  public void end(long timestampNanos) {
+    toServer.end(timestampNanos);
+    toClient.end(timestampNanos);
+  }
+
+  private boolean isDuplicate(Side side, Segment s) {
+    int i = side.ordinal();
+    long signature =
+        ((s.seq() * 31 + s.ack()) * 31 + s.flags()) * 31
+            + s.window() * 31L
+            + Arrays.hashCode(s.payload()) * 17L
+            + s.payloadWireLength();
+    boolean duplicate =
+        signature == lastSignature[i]
+            && s.timestampNanos() - lastSignatureTime[i] <= duplicateWindowNanos
+            && s.timestampNanos() >= lastSignatureTime[i];
+    lastSignature[i] = signature;
+    lastSignatureTime[i] = s.timestampNanos();
+    return duplicate;
+  }
+
+  private void updateHandshake(Side side, Segment s, long ts) {
     boolean syn = s.syn();
     boolean ack = s.ackFlag();
     if (side == Side.CLIENT) {
-      clientPackets++;
       if (syn && !ack) {
         synCount++;
         if (synTimestamp < 0) {
@@ -81,32 +203,131 @@ public final class TcpConnection {
           && s.ack() == (serverIsn + 1) % (1L << 32)) {
         ackTimestamp = ts;
       }
-    } else {
-      serverPackets++;
-      if (syn && ack) {
-        synAckCount++;
-        if (synAckTimestamp < 0) {
-          synAckTimestamp = ts;
-          serverIsn = s.seq();
+    } else if (syn && ack) {
+      synAckCount++;
+      if (synAckTimestamp < 0) {
+        synAckTimestamp = ts;
+        serverIsn = s.seq();
+      }
+    }
+  }
+
+  /** Zeek's endpoint state machine and history letters (uppercase: client, lowercase: server). */
+  private void updateStates(Side side, Segment s) {
+    boolean client = side == Side.CLIENT;
+    EndpointState self = client ? clientState : serverState;
+    EndpointState peer = client ? serverState : clientState;
+    int f = s.flags();
+    boolean syn = s.syn();
+    boolean fin = s.fin();
+    boolean rst = s.rst();
+    boolean ack = s.ackFlag();
+    int len = Math.max(s.payload().length, s.payloadWireLength());
+    if (syn && (fin || rst)) {
+      letter(client ? 'Q' : 'q');
+    }
+    if (syn) {
+      letter(ack ? (client ? 'H' : 'h') : (client ? 'S' : 's'));
+    }
+    if (ack && !syn && !fin && !rst && len == 0) {
+      letter(client ? 'A' : 'a');
+    }
+    if (len > 0) {
+      letter(client ? 'D' : 'd');
+    }
+    if (fin) {
+      letter(client ? 'F' : 'f');
+    }
+    if (rst) {
+      letter(client ? 'R' : 'r');
+    }
+    if (rst) {
+      self = EndpointState.RESET;
+    } else if (fin) {
+      if (self != EndpointState.RESET) {
+        self = EndpointState.CLOSED;
+      }
+    } else if (syn) {
+      if (self == EndpointState.INACTIVE || self == EndpointState.SYN_SENT) {
+        self = ack ? EndpointState.SYN_ACK_SENT : EndpointState.SYN_SENT;
+      }
+    } else if (TcpFlags.has(f, TcpFlags.ACK) || len > 0) {
+      if (self == EndpointState.INACTIVE) {
+        self = EndpointState.PARTIAL;
+      } else if (self == EndpointState.SYN_SENT || self == EndpointState.SYN_ACK_SENT) {
+        self = EndpointState.ESTABLISHED;
+        if (peer == EndpointState.SYN_SENT || peer == EndpointState.SYN_ACK_SENT) {
+          peer = EndpointState.ESTABLISHED;
         }
       }
     }
-    TcpReassembler stream = side == Side.CLIENT ? toServer : toClient;
-    byte[] payload = s.payload();
-    int missing = Math.max(0, s.payloadWireLength() - payload.length);
-    stream.onSegment(s.seq(), syn, s.fin(), payload, 0, payload.length, missing, ts);
-    if (s.rst()) {
-      reset = true;
-      toServer.end(ts);
-      toClient.end(ts);
+    if (client) {
+      clientState = self;
+      serverState = peer;
+    } else {
+      serverState = self;
+      clientState = peer;
     }
-    return side;
   }
 
-  /** Ends both streams (idle timeout, eviction, end of capture). */
-  public void end(long timestampNanos) {
-    toServer.end(timestampNanos);
-    toClient.end(timestampNanos);
+  private void letter(char c) {
+    if (history.indexOf(c) < 0) {
+      history += c;
+    }
+  }
+
+  /** Letters Zeek repeats when their count reaches 1, 10, 100, 1000, ... */
+  private void repeatedLetter(int counter, char c) {
+    long n = ++letterCounts[counter];
+    for (long p = 1; p <= n; p *= 10) {
+      if (p == n) {
+        history += c;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Zeek's {@code conn_state} for this connection now, from the two endpoint states (see Zeek's
+   * base/protocols/conn/main.zeek for the definitions of each value).
+   */
+  public String connState() {
+    EndpointState os = clientState;
+    EndpointState rs = serverState;
+    boolean oInactive = os == EndpointState.INACTIVE || os == EndpointState.PARTIAL;
+    boolean rInactive = rs == EndpointState.INACTIVE || rs == EndpointState.PARTIAL;
+    if (rs == EndpointState.RESET) {
+      if (os == EndpointState.SYN_SENT
+          || os == EndpointState.SYN_ACK_SENT
+          || (os == EndpointState.RESET
+              && toServer.deliveredBytes() == 0
+              && toClient.deliveredBytes() == 0)) {
+        return "REJ";
+      }
+      return oInactive ? "RSTRH" : "RSTR";
+    }
+    if (os == EndpointState.RESET) {
+      if (rInactive) {
+        return history.matches("\\^?S[^HAFGIQ]*R.*") ? "RSTOS0" : "OTH";
+      }
+      return "RSTO";
+    }
+    if (rs == EndpointState.CLOSED && os == EndpointState.CLOSED) {
+      return "SF";
+    }
+    if (os == EndpointState.CLOSED) {
+      return rInactive ? "SH" : "S2";
+    }
+    if (rs == EndpointState.CLOSED) {
+      return oInactive ? "SHR" : "S3";
+    }
+    if (os == EndpointState.SYN_SENT && rs == EndpointState.INACTIVE) {
+      return "S0";
+    }
+    if (os == EndpointState.ESTABLISHED && rs == EndpointState.ESTABLISHED) {
+      return "S1";
+    }
+    return "OTH";
   }
 
   /** Settles who is client and server from the first segment seen; later calls change nothing. */
@@ -139,6 +360,35 @@ public final class TcpConnection {
     return s.srcPort() == clientPort && Arrays.equals(s.srcAddr(), clientAddr)
         ? Side.CLIENT
         : Side.SERVER;
+  }
+
+  /** The TCP part of a connection record, as of now. */
+  public TcpSummary summary() {
+    return new TcpSummary(
+        CommunityId.tcp(clientAddr, clientPort, serverAddr, serverPort, 0),
+        connState(),
+        history,
+        firstTimestamp,
+        lastTimestamp,
+        micros(synTimestamp, ackTimestamp),
+        micros(synTimestamp, synAckTimestamp),
+        micros(synAckTimestamp, ackTimestamp),
+        Math.max(0, synCount - 1),
+        Math.max(0, synAckCount - 1),
+        toServer.deliveredBytes(),
+        toClient.deliveredBytes(),
+        clientPackets,
+        serverPackets,
+        retransmittedPackets,
+        outOfOrderPackets,
+        duplicatePackets,
+        toServer.gapBytes() + toClient.gapBytes(),
+        toServer.truncatedBytes() + toClient.truncatedBytes(),
+        firstTimestamp < 0 ? 0 : (lastTimestamp - firstTimestamp) / 1000);
+  }
+
+  private static Long micros(long from, long to) {
+    return from >= 0 && to >= 0 ? (to - from) / 1000 : null;
   }
 
   /** Whether both directions have ended (FIN delivered on both, or RST). */
@@ -175,7 +425,7 @@ public final class TcpConnection {
     return lastTimestamp;
   }
 
-  /** Capture time of the client's first SYN, or -1. */
+  /** Capture time of the client's first SYN, or -1. Handshake timings measure from it. */
   public long synTimestamp() {
     return synTimestamp;
   }
@@ -190,10 +440,12 @@ public final class TcpConnection {
     return ackTimestamp;
   }
 
+  /** SYNs the client sent (1 plus retransmissions). */
   public int synCount() {
     return synCount;
   }
 
+  /** SYN/ACKs the server sent (1 plus retransmissions). */
   public int synAckCount() {
     return synAckCount;
   }
@@ -202,12 +454,40 @@ public final class TcpConnection {
     return reset;
   }
 
+  /** Packets the client sent, capture duplicates not counted. */
   public long clientPackets() {
     return clientPackets;
   }
 
+  /** Packets the server sent, capture duplicates not counted. */
   public long serverPackets() {
     return serverPackets;
+  }
+
+  public long duplicatePackets() {
+    return duplicatePackets;
+  }
+
+  /** Packets carrying bytes (or SYN/FIN) already received. */
+  public long retransmittedPackets() {
+    return retransmittedPackets;
+  }
+
+  public long outOfOrderPackets() {
+    return outOfOrderPackets;
+  }
+
+  /** Zeek's connection history letters. */
+  public String history() {
+    return history;
+  }
+
+  public EndpointState clientState() {
+    return clientState;
+  }
+
+  public EndpointState serverState() {
+    return serverState;
   }
 
   /** The client-to-server stream. */
@@ -239,6 +519,19 @@ public final class TcpConnection {
     out.writeBoolean(reset);
     out.writeLong(clientPackets);
     out.writeLong(serverPackets);
+    out.writeLong(duplicatePackets);
+    out.writeLong(retransmittedPackets);
+    out.writeLong(outOfOrderPackets);
+    out.writeByte(clientState.ordinal());
+    out.writeByte(serverState.ordinal());
+    out.writeUTF(history);
+    for (long c : letterCounts) {
+      out.writeLong(c);
+    }
+    for (int i = 0; i < 2; i++) {
+      out.writeLong(lastSignature[i]);
+      out.writeLong(lastSignatureTime[i]);
+    }
     toServer.writeSnapshot(out);
     toClient.writeSnapshot(out);
   }
@@ -247,6 +540,7 @@ public final class TcpConnection {
   public static TcpConnection readSnapshot(
       DataInput in,
       TcpReassembler.Limits limits,
+      long duplicateWindowNanos,
       StreamListener clientStream,
       StreamListener serverStream)
       throws IOException {
@@ -259,36 +553,58 @@ public final class TcpConnection {
     byte[] serverAddr = readBytes(in);
     int serverPort = in.readInt();
     boolean rolesFromHandshake = in.readBoolean();
-    long firstTimestamp = in.readLong();
-    long lastTimestamp = in.readLong();
-    long synTimestamp = in.readLong();
-    long synAckTimestamp = in.readLong();
-    long ackTimestamp = in.readLong();
-    long serverIsn = in.readLong();
+    long[] longs = new long[6];
+    for (int i = 0; i < longs.length; i++) {
+      longs[i] = in.readLong();
+    }
     int synCount = in.readInt();
     int synAckCount = in.readInt();
     boolean reset = in.readBoolean();
-    long clientPackets = in.readLong();
-    long serverPackets = in.readLong();
+    long[] counts = new long[5];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = in.readLong();
+    }
+    EndpointState clientState = EndpointState.values()[in.readByte()];
+    EndpointState serverState = EndpointState.values()[in.readByte()];
+    String history = in.readUTF();
+    long[] letterCounts = new long[6];
+    for (int i = 0; i < letterCounts.length; i++) {
+      letterCounts[i] = in.readLong();
+    }
+    long[] signatures = new long[4];
+    for (int i = 0; i < signatures.length; i++) {
+      signatures[i] = in.readLong();
+    }
     TcpReassembler toServer = TcpReassembler.readSnapshot(in, limits, clientStream);
     TcpReassembler toClient = TcpReassembler.readSnapshot(in, limits, serverStream);
-    TcpConnection c = new TcpConnection(toServer, toClient);
+    TcpConnection c = new TcpConnection(duplicateWindowNanos, toServer, toClient);
     c.clientAddr = clientAddr;
     c.clientPort = clientPort;
     c.serverAddr = serverAddr;
     c.serverPort = serverPort;
     c.rolesFromHandshake = rolesFromHandshake;
-    c.firstTimestamp = firstTimestamp;
-    c.lastTimestamp = lastTimestamp;
-    c.synTimestamp = synTimestamp;
-    c.synAckTimestamp = synAckTimestamp;
-    c.ackTimestamp = ackTimestamp;
-    c.serverIsn = serverIsn;
+    c.firstTimestamp = longs[0];
+    c.lastTimestamp = longs[1];
+    c.synTimestamp = longs[2];
+    c.synAckTimestamp = longs[3];
+    c.ackTimestamp = longs[4];
+    c.serverIsn = longs[5];
     c.synCount = synCount;
     c.synAckCount = synAckCount;
     c.reset = reset;
-    c.clientPackets = clientPackets;
-    c.serverPackets = serverPackets;
+    c.clientPackets = counts[0];
+    c.serverPackets = counts[1];
+    c.duplicatePackets = counts[2];
+    c.retransmittedPackets = counts[3];
+    c.outOfOrderPackets = counts[4];
+    c.clientState = clientState;
+    c.serverState = serverState;
+    c.history = history;
+    System.arraycopy(letterCounts, 0, c.letterCounts, 0, letterCounts.length);
+    c.lastSignature[0] = signatures[0];
+    c.lastSignatureTime[0] = signatures[1];
+    c.lastSignature[1] = signatures[2];
+    c.lastSignatureTime[1] = signatures[3];
     return c;
   }
 

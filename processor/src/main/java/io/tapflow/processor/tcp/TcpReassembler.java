@@ -11,19 +11,42 @@ import java.util.TreeMap;
  *
  * <p>Sequence numbers are mapped to 64-bit stream offsets relative to the first byte after the SYN
  * (or the first byte seen, when the capture starts mid-stream), so the 2^32 wrap-around is handled
- * once, in {@link #toOffset(long)}. Every byte is delivered once: retransmitted bytes are trimmed
- * against what was already delivered, and where a segment overlaps data already buffered the first
- * copy received wins. Segments that arrive ahead of the next expected byte are buffered up to
- * {@link Limits}; when the buffer would overflow, the hole before the earliest buffered segment is
- * given up and reported as a gap.
+ * once, in {@link #toOffset(long)}. Every byte is delivered once.
+ *
+ * <p><b>Which copy wins.</b> Where a segment overlaps bytes already received, the first copy
+ * received wins, as in Zeek's reassembler: bytes already delivered are never delivered again, and
+ * an out-of-order segment only fills the parts of its range that no buffered segment covers. Where
+ * the two copies differ, {@code tcp_overlap_conflict} is reported. Delivered bytes are kept until
+ * the peer acknowledges them (at most {@link Limits#maxRetainedBytes}), so retransmissions of
+ * unacknowledged data are checked too; an idle connection whose data is acknowledged keeps none.
+ *
+ * <p><b>Holes.</b> Segments ahead of the next expected byte are buffered up to {@link Limits}; when
+ * the buffer would overflow, the hole before the earliest buffered segment is given up and reported
+ * as a gap. A hole is also given up when the peer has acknowledged bytes beyond it (it received
+ * what the capture missed) and no segment has filled it for {@link Limits#holeGraceNanos} of
+ * capture time, which allows for segments captured slightly after their acknowledgement.
  */
 public final class TcpReassembler {
   private static final long MOD32 = 1L << 32;
-  private static final byte SNAPSHOT_VERSION = 1;
+  private static final byte SNAPSHOT_VERSION = 2;
 
-  /** Bounds of the out-of-order buffer of one direction. */
-  public record Limits(int maxBufferedBytes, int maxBufferedSegments) {
-    public static final Limits DEFAULT = new Limits(1 << 20, 4096);
+  /** The segment overlapped bytes already received (a retransmission). */
+  public static final int RETRANSMITTED = 1;
+
+  /** The segment arrived ahead of the next expected byte and was buffered. */
+  public static final int OUT_OF_ORDER = 2;
+
+  /**
+   * Bounds of one direction.
+   *
+   * @param maxBufferedBytes out-of-order bytes buffered before the earliest hole is given up
+   * @param maxBufferedSegments out-of-order segments buffered before the earliest hole is given up
+   * @param maxRetainedBytes delivered, unacknowledged bytes kept to check retransmissions
+   * @param holeGraceNanos how long an acknowledged hole may stay unfilled (capture time)
+   */
+  public record Limits(
+      int maxBufferedBytes, int maxBufferedSegments, int maxRetainedBytes, long holeGraceNanos) {
+    public static final Limits DEFAULT = new Limits(1 << 20, 4096, 64 * 1024, 200_000_000L);
   }
 
   /** A buffered piece of the stream; {@code data} is null for bytes known to be missing. */
@@ -39,12 +62,18 @@ public final class TcpReassembler {
   private boolean ended;
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private long bufferedBytes;
+  private byte[] retained = new byte[0]; // delivered bytes [next - retainedLength, next)
+  private int retainedLength;
+  private long holeSince = -1;
+  private long holeAck;
 
   private long deliveredBytes;
   private long gapBytes;
+  private long gaps;
   private long retransmittedSegments;
   private long outOfOrderSegments;
   private long truncatedBytes;
+  private long overlapConflicts;
 
   public TcpReassembler(Limits limits, StreamListener listener) {
     this.limits = limits;
@@ -56,7 +85,8 @@ public final class TcpReassembler {
   }
 
   /**
-   * Takes one segment of this direction.
+   * Takes one segment of this direction and returns what it was: a combination of {@link
+   * #RETRANSMITTED} and {@link #OUT_OF_ORDER}, or 0 for the next bytes in order.
    *
    * @param seq the segment's sequence number
    * @param syn whether SYN is set (the payload then starts at seq + 1)
@@ -64,7 +94,7 @@ public final class TcpReassembler {
    * @param missing payload bytes that were on the wire after the captured ones but cut by the
    *     capture's snaplen: delivered as a gap in their place
    */
-  public void onSegment(
+  public int onSegment(
       long seq,
       boolean syn,
       boolean fin,
@@ -74,10 +104,7 @@ public final class TcpReassembler {
       int missing,
       long timestampNanos) {
     if (ended) {
-      if (len > 0) {
-        retransmittedSegments++;
-      }
-      return;
+      return len + missing > 0 ? RETRANSMITTED : 0;
     }
     long dataSeq = syn ? (seq + 1) % MOD32 : seq;
     if (!started) {
@@ -88,14 +115,69 @@ public final class TcpReassembler {
     if (fin && finOffset < 0) {
       finOffset = offset + len + missing;
     }
+    int kind = 0;
     if (len > 0) {
-      insert(offset, payload, off, len, timestampNanos);
+      kind |= insert(offset, payload, off, len, timestampNanos);
     }
     if (missing > 0) {
       truncatedBytes += missing;
-      insert(offset + len, null, 0, missing, timestampNanos);
+      kind |= insert(offset + len, null, 0, missing, timestampNanos);
+    }
+    if ((kind & RETRANSMITTED) != 0) {
+      retransmittedSegments++;
+    }
+    if ((kind & OUT_OF_ORDER) != 0) {
+      outOfOrderSegments++;
     }
     maybeEnd(timestampNanos);
+    return kind;
+  }
+
+  /**
+   * Takes the peer's acknowledgment number: acknowledged bytes need not be kept any more, and
+   * acknowledged bytes never captured make a hole that {@link #checkHoles} gives up after the grace
+   * time.
+   */
+  public void onPeerAck(long ack, long timestampNanos) {
+    if (!started || ended) {
+      return;
+    }
+    long acked = toOffset(ack);
+    if (finOffset >= 0) {
+      acked = Math.min(acked, finOffset); // the FIN takes a sequence number of its own
+    }
+    long release = Math.min(acked, next) - (next - retainedLength);
+    if (release > 0) {
+      System.arraycopy(retained, (int) release, retained, 0, retainedLength - (int) release);
+      retainedLength -= (int) release;
+    }
+    if (acked > next && acked - next < (1L << 30)) {
+      if (holeSince < 0) {
+        holeSince = timestampNanos;
+        holeAck = acked;
+      } else {
+        holeAck = Math.max(holeAck, acked);
+      }
+    }
+  }
+
+  /** Gives up an acknowledged hole that stayed unfilled for the grace time. */
+  public void checkHoles(long nowNanos) {
+    if (holeSince < 0 || ended || nowNanos - holeSince < limits.holeGraceNanos()) {
+      return;
+    }
+    long target = holeAck;
+    holeSince = -1;
+    while (next < target) {
+      if (!pending.isEmpty() && pending.firstKey() <= next) {
+        drain();
+      } else {
+        long stop = pending.isEmpty() ? target : Math.min(target, pending.firstKey());
+        gap(stop - next, nowNanos);
+      }
+    }
+    drain();
+    maybeEnd(nowNanos);
   }
 
   /** Ends the stream now: buffered data after holes is delivered with gaps, then the end. */
@@ -110,7 +192,11 @@ public final class TcpReassembler {
       }
       drain();
     }
+    if (finOffset > next) {
+      gap(finOffset - next, timestampNanos);
+    }
     ended = true;
+    holeSince = -1;
     listener.onEnd(timestampNanos);
   }
 
@@ -122,47 +208,94 @@ public final class TcpReassembler {
   }
 
   /** Inserts a piece of the stream; {@code payload} null means the bytes are known missing. */
-  private void insert(long offset, byte[] payload, int off, int len, long ts) {
+  private int insert(long offset, byte[] payload, int off, int len, long ts) {
+    int kind = 0;
     long end = offset + len;
-    if (end <= next) {
-      retransmittedSegments++;
-      return;
-    }
     if (offset < next) {
-      retransmittedSegments++;
-      int skip = (int) (next - offset);
-      off += skip;
-      len -= skip;
+      kind |= RETRANSMITTED;
+      int old = (int) (Math.min(end, next) - offset);
+      checkRetained(offset, payload, off, old, ts);
+      if (end <= next) {
+        return kind;
+      }
+      off += old;
+      len -= old;
       offset = next;
     }
     if (offset == next) {
       deliver(payload, off, len, ts);
       drain();
-      return;
+      return kind;
     }
-    outOfOrderSegments++;
-    Pending existing = pending.get(offset);
-    if (existing != null && existing.length >= len) {
-      retransmittedSegments++;
-      return;
+    kind |= OUT_OF_ORDER;
+    long pos = offset;
+    while (pos < end) {
+      Map.Entry<Long, Pending> covering = pending.floorEntry(pos);
+      if (covering != null && covering.getKey() + covering.getValue().length > pos) {
+        long coveredEnd = Math.min(end, covering.getKey() + covering.getValue().length);
+        Pending p = covering.getValue();
+        compare(
+            payload,
+            off + (int) (pos - offset),
+            p.data,
+            (int) (pos - covering.getKey()),
+            (int) (coveredEnd - pos),
+            pos,
+            ts);
+        kind |= RETRANSMITTED;
+        pos = coveredEnd;
+      } else {
+        Long nextKey = pending.higherKey(pos);
+        long freeEnd = nextKey == null ? end : Math.min(end, nextKey);
+        int n = (int) (freeEnd - pos);
+        byte[] copy = null;
+        if (payload != null) {
+          copy = new byte[n];
+          System.arraycopy(payload, off + (int) (pos - offset), copy, 0, n);
+        }
+        pending.put(pos, new Pending(copy, n, ts));
+        bufferedBytes += n;
+        pos = freeEnd;
+      }
     }
-    byte[] copy = null;
-    if (payload != null) {
-      copy = new byte[len];
-      System.arraycopy(payload, off, copy, 0, len);
-    }
-    if (existing != null) {
-      bufferedBytes -= existing.length;
-      pending.remove(offset);
-    }
-    pending.put(offset, new Pending(copy, len, ts));
-    bufferedBytes += len;
     while (!pending.isEmpty()
         && (bufferedBytes > limits.maxBufferedBytes()
             || pending.size() > limits.maxBufferedSegments())) {
-      long first = pending.firstKey();
-      gap(first - next, ts);
+      gap(pending.firstKey() - next, ts);
       drain();
+    }
+    return kind;
+  }
+
+  /** Compares a retransmission with the delivered bytes still kept. */
+  private void checkRetained(long offset, byte[] payload, int off, int len, long ts) {
+    long retainedStart = next - retainedLength;
+    long from = Math.max(offset, retainedStart);
+    long to = Math.min(offset + len, next);
+    if (payload == null || from >= to) {
+      return;
+    }
+    compare(
+        payload,
+        off + (int) (from - offset),
+        retained,
+        (int) (from - retainedStart),
+        (int) (to - from),
+        from,
+        ts);
+  }
+
+  private void compare(byte[] a, int aOff, byte[] b, int bOff, int len, long offset, long ts) {
+    if (a == null || b == null) {
+      return;
+    }
+    for (int i = 0; i < len; i++) {
+      if (a[aOff + i] != b[bOff + i]) {
+        overlapConflicts++;
+        listener.onAnomaly(
+            "tcp_overlap_conflict", "offset=" + (offset + i) + " length=" + (len - i), ts);
+        return;
+      }
     }
   }
 
@@ -185,9 +318,36 @@ public final class TcpReassembler {
       gap(len, ts);
       return;
     }
+    retain(buf, off, len);
     next += len;
     deliveredBytes += len;
     listener.onData(buf, off, len, ts);
+  }
+
+  private void retain(byte[] buf, int off, int len) {
+    int max = limits.maxRetainedBytes();
+    if (len >= max) {
+      retained = ensure(retained, max);
+      System.arraycopy(buf, off + len - max, retained, 0, max);
+      retainedLength = max;
+      return;
+    }
+    int keep = Math.min(retainedLength, max - len);
+    if (keep < retainedLength) {
+      System.arraycopy(retained, retainedLength - keep, retained, 0, keep);
+    }
+    retained = ensure(retained, keep + len);
+    System.arraycopy(buf, off, retained, keep, len);
+    retainedLength = keep + len;
+  }
+
+  private static byte[] ensure(byte[] b, int size) {
+    if (b.length >= size) {
+      return b;
+    }
+    byte[] bigger = new byte[Math.max(size, Math.min(2 * b.length, 1 << 20))];
+    System.arraycopy(b, 0, bigger, 0, b.length);
+    return bigger;
   }
 
   private void gap(long length, long ts) {
@@ -196,12 +356,15 @@ public final class TcpReassembler {
     }
     next += length;
     gapBytes += length;
+    gaps++;
+    retainedLength = 0;
     listener.onGap(length, ts);
   }
 
   private void maybeEnd(long ts) {
     if (finOffset >= 0 && next >= finOffset && !ended) {
       ended = true;
+      holeSince = -1;
       listener.onEnd(ts);
     }
   }
@@ -219,9 +382,14 @@ public final class TcpReassembler {
     return deliveredBytes;
   }
 
-  /** Bytes reported as gaps (never captured). */
+  /** Bytes reported as gaps (never captured), including bytes cut by the snaplen. */
   public long gapBytes() {
     return gapBytes;
+  }
+
+  /** Gap events (holes given up). */
+  public long gaps() {
+    return gaps;
   }
 
   public long retransmittedSegments() {
@@ -237,8 +405,18 @@ public final class TcpReassembler {
     return truncatedBytes;
   }
 
+  public long overlapConflicts() {
+    return overlapConflicts;
+  }
+
+  /** Out-of-order bytes buffered now. */
   public long bufferedBytes() {
     return bufferedBytes;
+  }
+
+  /** Delivered, unacknowledged bytes kept now. */
+  public int retainedBytes() {
+    return retainedLength;
   }
 
   /** Writes the whole reassembly state. */
@@ -249,11 +427,17 @@ public final class TcpReassembler {
     out.writeLong(next);
     out.writeLong(finOffset);
     out.writeBoolean(ended);
+    out.writeLong(holeSince);
+    out.writeLong(holeAck);
     out.writeLong(deliveredBytes);
     out.writeLong(gapBytes);
+    out.writeLong(gaps);
     out.writeLong(retransmittedSegments);
     out.writeLong(outOfOrderSegments);
     out.writeLong(truncatedBytes);
+    out.writeLong(overlapConflicts);
+    out.writeInt(retainedLength);
+    out.write(retained, 0, retainedLength);
     out.writeInt(pending.size());
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
       Pending p = e.getValue();
@@ -280,11 +464,18 @@ public final class TcpReassembler {
     r.next = in.readLong();
     r.finOffset = in.readLong();
     r.ended = in.readBoolean();
+    r.holeSince = in.readLong();
+    r.holeAck = in.readLong();
     r.deliveredBytes = in.readLong();
     r.gapBytes = in.readLong();
+    r.gaps = in.readLong();
     r.retransmittedSegments = in.readLong();
     r.outOfOrderSegments = in.readLong();
     r.truncatedBytes = in.readLong();
+    r.overlapConflicts = in.readLong();
+    r.retainedLength = in.readInt();
+    r.retained = new byte[r.retainedLength];
+    in.readFully(r.retained);
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
       long offset = in.readLong();

@@ -96,8 +96,7 @@ class ConnectionAnalyzerTest {
       assertEquals(true, t.contains("content=5 bytes 48656c6c6f"), t); // "Hello"
     }
     assertEquals(
-        1,
-        lines.stream().filter(l -> l.startsWith("record") && l.contains("isFinal=true")).count());
+        1, lines.stream().filter(l -> l.startsWith("record") && l.contains("kind=FINAL")).count());
   }
 
   @Test

@@ -25,6 +25,11 @@ final class RecordingStream implements StreamListener {
     events.add("end");
   }
 
+  @Override
+  public void onAnomaly(String code, String detail, long timestampNanos) {
+    events.add("anomaly:" + code + " " + detail);
+  }
+
   String text() {
     return bytes.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
   }

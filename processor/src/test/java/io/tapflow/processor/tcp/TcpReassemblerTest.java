@@ -81,7 +81,8 @@ class TcpReassemblerTest {
 
   @Test
   void anOverflowingBufferGivesUpTheHoleAsAGap() {
-    TcpReassembler small = new TcpReassembler(new TcpReassembler.Limits(4, 10), out);
+    TcpReassembler small =
+        new TcpReassembler(new TcpReassembler.Limits(4, 10, 1024, 1_000_000L), out);
     byte[] a = "aa".getBytes(ISO_8859_1);
     small.onSegment(0, false, false, a, 0, 2, 0, 0);
     byte[] c = "cccc".getBytes(ISO_8859_1);

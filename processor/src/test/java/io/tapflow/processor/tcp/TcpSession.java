@@ -103,6 +103,7 @@ public final class TcpSession {
         clientSeq,
         (flags & TcpFlags.ACK) != 0 ? serverSeq : 0,
         flags,
+        65535,
         data,
         data.length + missing,
         now);
@@ -118,6 +119,7 @@ public final class TcpSession {
         serverSeq,
         clientSeq,
         flags,
+        65535,
         data,
         data.length,
         now);
