@@ -73,8 +73,8 @@ public final class ConnectionAnalyzer {
   private long detectedTimestamp;
   private HttpHeadParser request;
   private HttpHeadParser response;
-  private final ByteArrayOutputStream earlyClientBytes = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream earlyServerBytes = new ByteArrayOutputStream();
+  private final HeldBytes earlyClientBytes = new HeldBytes();
+  private final HeldBytes earlyServerBytes = new HeldBytes();
   private long lastRecordTimestamp;
   private long requestTimestamp = -1;
   private long responseTimestamp = -1;
@@ -283,7 +283,7 @@ public final class ConnectionAnalyzer {
       }
     } else {
       phase = Phase.OPAQUE;
-      earlyServerBytes.reset();
+      earlyServerBytes.clear();
     }
   }
 
@@ -293,7 +293,7 @@ public final class ConnectionAnalyzer {
       if (request.isFailed()) {
         httpAnomaly(request.anomaly(), ts);
         phase = Phase.OPAQUE;
-        earlyServerBytes.reset();
+        earlyServerBytes.clear();
         return;
       }
       if (!request.isComplete()) {
@@ -307,25 +307,28 @@ public final class ConnectionAnalyzer {
       userAgent = head.header("User-Agent");
       if (!new WebSocketHandshake(head, null).isUpgradeRequest()) {
         phase = Phase.OPAQUE;
-        earlyServerBytes.reset();
+        earlyServerBytes.clear();
         return;
       }
       response = new HttpHeadParser(config.maxHttpHeadBytes());
-      off += used;
-      len -= used;
-      if (earlyServerBytes.size() > 0) {
-        byte[] early = earlyServerBytes.toByteArray();
-        earlyServerBytes.reset();
-        serverHttp(early, 0, early.length, ts);
-      }
+      holdClientBytes(buf, off + used, len - used, ts);
+      // A response captured ahead of the end of its request can be read now.
+      earlyServerBytes.replay(serverStream::onData);
+      return;
     }
-    if (len > 0) {
-      int room = MAX_EARLY_CLIENT_BYTES - earlyClientBytes.size();
-      if (len > room) {
-        anomaly("websocket_early_client_data_dropped", "length=" + (len - room), ts);
-      }
-      earlyClientBytes.write(buf, off, Math.min(len, room));
+    holdClientBytes(buf, off, len, ts);
+  }
+
+  /** Holds client bytes that follow the request until the response says what they are. */
+  private void holdClientBytes(byte[] buf, int off, int len, long ts) {
+    if (len <= 0) {
+      return;
     }
+    int room = MAX_EARLY_CLIENT_BYTES - earlyClientBytes.size();
+    if (len > room) {
+      anomaly("websocket_early_client_data_dropped", "length=" + (len - room), ts);
+    }
+    earlyClientBytes.add(buf, off, Math.min(len, room), ts);
   }
 
   // ---- the server's stream ----
@@ -370,11 +373,11 @@ public final class ConnectionAnalyzer {
       // Server bytes before the client's request head is complete: a server that speaks first
       // (not HTTP), or a response captured ahead of the end of its request. Hold a little.
       if (earlyServerBytes.size() + len > MAX_EARLY_SERVER_BYTES) {
-        earlyServerBytes.reset();
+        earlyServerBytes.clear();
         phase = Phase.OPAQUE;
         return;
       }
-      earlyServerBytes.write(buf, off, len);
+      earlyServerBytes.add(buf, off, len, ts);
       return;
     }
     int used = response.onData(buf, off, len);
@@ -396,7 +399,7 @@ public final class ConnectionAnalyzer {
     }
     if (!hs.upgraded()) {
       phase = Phase.OPAQUE;
-      earlyClientBytes.reset();
+      earlyClientBytes.clear();
       record(ConnectionSummary.Kind.UPGRADE, ts);
       return;
     }
@@ -407,11 +410,7 @@ public final class ConnectionAnalyzer {
     serverDecoder =
         new WebSocketDecoder(false, config.webSocket(), deflate, new Messages(Side.SERVER));
     record(ConnectionSummary.Kind.UPGRADE, ts);
-    if (earlyClientBytes.size() > 0) {
-      byte[] early = earlyClientBytes.toByteArray();
-      earlyClientBytes.reset();
-      clientDecoder.onData(early, 0, early.length, ts);
-    }
+    earlyClientBytes.replay(clientDecoder::onData);
     if (len > used) {
       serverDecoder.onData(buf, off + used, len - used, ts);
     }
@@ -500,8 +499,8 @@ public final class ConnectionAnalyzer {
       o.writeLong(detectedTimestamp);
       writeParser(o, request);
       writeParser(o, response);
-      writeBytes(o, earlyClientBytes.toByteArray());
-      writeBytes(o, earlyServerBytes.toByteArray());
+      earlyClientBytes.writeTo(o);
+      earlyServerBytes.writeTo(o);
       o.writeLong(lastRecordTimestamp);
       o.writeLong(requestTimestamp);
       o.writeLong(responseTimestamp);
@@ -554,8 +553,8 @@ public final class ConnectionAnalyzer {
       a.detectedTimestamp = in.readLong();
       a.request = readParser(in, config);
       a.response = readParser(in, config);
-      a.earlyClientBytes.write(readBytes(in));
-      a.earlyServerBytes.write(readBytes(in));
+      a.earlyClientBytes.readFrom(in);
+      a.earlyServerBytes.readFrom(in);
       a.lastRecordTimestamp = in.readLong();
       a.requestTimestamp = in.readLong();
       a.responseTimestamp = in.readLong();

@@ -66,6 +66,7 @@ public final class TcpReassembler {
   private int retainedLength;
   private long holeSince = -1;
   private long holeAck;
+  private long now = Long.MIN_VALUE; // newest capture time this direction has seen
 
   private long deliveredBytes;
   private long gapBytes;
@@ -106,6 +107,7 @@ public final class TcpReassembler {
     if (ended) {
       return len + missing > 0 ? RETRANSMITTED : 0;
     }
+    now = Math.max(now, timestampNanos);
     long dataSeq = syn ? (seq + 1) % MOD32 : seq;
     if (!started) {
       started = true;
@@ -142,6 +144,7 @@ public final class TcpReassembler {
     if (!started || ended) {
       return;
     }
+    now = Math.max(now, timestampNanos);
     long acked = toOffset(ack);
     if (finOffset >= 0) {
       acked = Math.min(acked, finOffset); // the FIN takes a sequence number of its own
@@ -153,7 +156,7 @@ public final class TcpReassembler {
     }
     if (acked > next && acked - next < (1L << 30)) {
       if (holeSince < 0) {
-        holeSince = timestampNanos;
+        holeSince = now;
         holeAck = acked;
       } else {
         holeAck = Math.max(holeAck, acked);
@@ -321,6 +324,7 @@ public final class TcpReassembler {
     retain(buf, off, len);
     next += len;
     deliveredBytes += len;
+    progress();
     listener.onData(buf, off, len, ts);
   }
 
@@ -358,7 +362,18 @@ public final class TcpReassembler {
     gapBytes += length;
     gaps++;
     retainedLength = 0;
+    progress();
     listener.onGap(length, ts);
+  }
+
+  /**
+   * The stream moved on: an acknowledged hole that is now filled is forgotten, one that is only
+   * partly filled gets its grace time again from now (the grace counts from the last progress).
+   */
+  private void progress() {
+    if (holeSince >= 0) {
+      holeSince = next >= holeAck ? -1 : Math.max(holeSince, now);
+    }
   }
 
   private void maybeEnd(long ts) {
@@ -429,6 +444,7 @@ public final class TcpReassembler {
     out.writeBoolean(ended);
     out.writeLong(holeSince);
     out.writeLong(holeAck);
+    out.writeLong(now);
     out.writeLong(deliveredBytes);
     out.writeLong(gapBytes);
     out.writeLong(gaps);
@@ -466,6 +482,7 @@ public final class TcpReassembler {
     r.ended = in.readBoolean();
     r.holeSince = in.readLong();
     r.holeAck = in.readLong();
+    r.now = in.readLong();
     r.deliveredBytes = in.readLong();
     r.gapBytes = in.readLong();
     r.gaps = in.readLong();
