@@ -128,4 +128,65 @@ class TcpReassemblerTest {
     assertEquals("cdef", other.text());
     assertEquals(6, restored.deliveredBytes());
   }
+
+  @Test
+  void aRetransmissionWithDifferentBytesIsAConflictAndTheFirstCopyWins() {
+    seg(0, "hello");
+    seg(2, "LLO w");
+    seg(7, "orld");
+    assertEquals("hello world", out.text());
+    assertEquals(
+        List.of(
+            "data:hello", "anomaly:tcp_overlap_conflict offset=2 length=3", "data: w", "data:orld"),
+        out.events);
+    assertEquals(1, r.overlapConflicts());
+  }
+
+  @Test
+  void aBufferedSegmentIsNotOverwrittenByALaterDifferentCopy() {
+    seg(0, "ab");
+    seg(4, "ef");
+    seg(3, "dEFg");
+    seg(2, "c");
+    assertEquals("abcdefg", out.text());
+    assertEquals(1, r.overlapConflicts());
+  }
+
+  @Test
+  void acknowledgedBytesAreNoLongerKept() {
+    seg(0, "hello");
+    assertEquals(5, r.retainedBytes());
+    r.onPeerAck(3, 0);
+    assertEquals(2, r.retainedBytes());
+    r.onPeerAck(5, 0);
+    assertEquals(0, r.retainedBytes());
+  }
+
+  @Test
+  void anAcknowledgedHoleIsGivenUpAfterTheGraceTime() {
+    long grace = TcpReassembler.Limits.DEFAULT.holeGraceNanos();
+    byte[] b = "ab".getBytes(ISO_8859_1);
+    r.onSegment(0, false, false, b, 0, 2, 0, 0);
+    r.onPeerAck(10, 1000);
+    r.checkHoles(1000 + grace - 1);
+    assertEquals(List.of("data:ab"), out.events);
+    r.checkHoles(1000 + grace);
+    assertEquals(List.of("data:ab", "gap:8"), out.events);
+    assertEquals(8, r.gapBytes());
+    seg(10, "k");
+    assertEquals("abk", out.text());
+  }
+
+  @Test
+  void anAcknowledgedHoleThatIsFilledInTimeIsNoGap() {
+    long grace = TcpReassembler.Limits.DEFAULT.holeGraceNanos();
+    byte[] b = "ab".getBytes(ISO_8859_1);
+    r.onSegment(0, false, false, b, 0, 2, 0, 0);
+    r.onPeerAck(4, 1000);
+    byte[] cd = "cd".getBytes(ISO_8859_1);
+    r.onSegment(2, false, false, cd, 0, 2, 0, 2000);
+    r.checkHoles(1000 + 10 * grace);
+    assertEquals("abcd", out.text());
+    assertEquals(0, r.gapBytes());
+  }
 }
