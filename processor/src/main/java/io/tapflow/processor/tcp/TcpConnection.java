@@ -128,8 +128,8 @@ public final class TcpConnection {
     if (s.ackFlag()) {
       peer.onPeerAck(s.ack(), ts);
     }
-    long gapsBefore = stream.gaps();
-    long peerGapsBefore = peer.gaps();
+    long toServerGaps = toServer.gaps();
+    long toClientGaps = toClient.gaps();
     int kind = stream.onSegment(s.seq(), s.syn(), s.fin(), s.payload(), 0, len, missing, ts);
     stream.checkHoles(lastTimestamp);
     peer.checkHoles(lastTimestamp);
@@ -142,33 +142,43 @@ public final class TcpConnection {
     if ((kind & TcpReassembler.OUT_OF_ORDER) != 0) {
       outOfOrderPackets++;
     }
-    if (stream.gaps() > gapsBefore) {
-      repeatedLetter(client ? 2 : 3, client ? 'G' : 'g');
-    }
-    if (peer.gaps() > peerGapsBefore) {
-      repeatedLetter(client ? 3 : 2, client ? 'g' : 'G');
-    }
+    noteGaps(toServerGaps, toClientGaps);
     if (s.window() == 0 && !s.syn() && !s.rst()) {
       repeatedLetter(client ? 4 : 5, client ? 'W' : 'w');
     }
     if (s.rst()) {
       reset = true;
-      toServer.end(ts);
-      toClient.end(ts);
+      end(ts);
     }
     return side;
   }
 
   /** Gives up acknowledged holes that stayed unfilled until {@code nowNanos} (capture time). */
   public void checkHoles(long nowNanos) {
+    long toServerGaps = toServer.gaps();
+    long toClientGaps = toClient.gaps();
     toServer.checkHoles(nowNanos);
     toClient.checkHoles(nowNanos);
+    noteGaps(toServerGaps, toClientGaps);
   }
 
   /** Ends both streams (idle timeout, eviction, end of capture). */
   public void end(long timestampNanos) {
+    long toServerGaps = toServer.gaps();
+    long toClientGaps = toClient.gaps();
     toServer.end(timestampNanos);
     toClient.end(timestampNanos);
+    noteGaps(toServerGaps, toClientGaps);
+  }
+
+  /** History letters for content gaps given up since the counts were taken. */
+  private void noteGaps(long toServerGaps, long toClientGaps) {
+    for (long i = toServerGaps; i < toServer.gaps(); i++) {
+      repeatedLetter(2, 'G');
+    }
+    for (long i = toClientGaps; i < toClient.gaps(); i++) {
+      repeatedLetter(3, 'g');
+    }
   }
 
   private boolean isDuplicate(Side side, Segment s) {
