@@ -1,9 +1,11 @@
 package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.streams.ProcessorApp;
 import io.tapflow.processor.streams.ProcessorConfig;
+import io.tapflow.processor.tcp.TcpReassembler;
 import io.tapflow.schemas.Topics;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,7 +55,45 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
   String metricsAddress = "127.0.0.1:9466";
 
+  @Option(
+      names = "--idle-timeout",
+      description =
+          "Seconds of capture time without a packet that end a connection (default: ${DEFAULT-VALUE}).")
+  long idleTimeoutSeconds = AnalyzerConfig.DEFAULT.idleTimeoutNanos() / 1_000_000_000L;
+
+  @Option(
+      names = "--interim-interval",
+      description =
+          "Seconds of capture time between interim connection records (default: ${DEFAULT-VALUE}).")
+  long interimSeconds = AnalyzerConfig.DEFAULT.interimIntervalNanos() / 1_000_000_000L;
+
+  @Option(
+      names = "--max-connections",
+      description =
+          "Connections tracked per task; the least recently active beyond it end (default: ${DEFAULT-VALUE}).")
+  int maxConnections = AnalyzerConfig.DEFAULT.maxConnections();
+
+  @Option(
+      names = "--max-buffered-bytes",
+      description =
+          "Out-of-order bytes buffered per connection direction (default: ${DEFAULT-VALUE}).")
+  int maxBufferedBytes = AnalyzerConfig.DEFAULT.reassembly().maxBufferedBytes();
+
   @Mixin KafkaOptions kafka;
+
+  /** The analysis settings these options give. */
+  AnalyzerConfig analyzerConfig() {
+    TcpReassembler.Limits d = AnalyzerConfig.DEFAULT.reassembly();
+    return AnalyzerConfig.DEFAULT
+        .withTimeouts(idleTimeoutSeconds * 1_000_000_000L, interimSeconds * 1_000_000_000L)
+        .withMaxConnections(maxConnections)
+        .withReassembly(
+            new TcpReassembler.Limits(
+                maxBufferedBytes,
+                d.maxBufferedSegments(),
+                d.maxRetainedBytes(),
+                d.holeGraceNanos()));
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -71,6 +111,7 @@ public final class ProcessorCommand implements Callable<Integer> {
             .replicationFactor(replicationFactor)
             .stateDir(stateDir)
             .streamThreads(threads)
+            .analyzer(analyzerConfig())
             .clientProperties(props)
             .build();
     PrometheusRegistry registry = new PrometheusRegistry();

@@ -104,6 +104,8 @@ class PeerCapturesEndToEndTest {
               .findFirst()
               .orElseThrow(() -> new AssertionError("no connection record for " + c[1]));
       assertEquals(micros(c[7]), ours.getTcpHandshakeMicros(), "tcp handshake of " + c[1]);
+      assertEquals(leg(c[3], c[4]), ours.getSynToSynAckMicros(), "SYN to SYN/ACK of " + c[1]);
+      assertEquals(leg(c[4], c[5]), ours.getSynAckToAckMicros(), "SYN/ACK to ACK of " + c[1]);
       boolean upgrade = "1".equals(c.length > 20 ? c[20] : "");
       assertEquals(upgrade ? Integer.valueOf(c[12]) : null, ours.getHttpStatus(), "status");
       assertEquals(upgrade ? micros(c[13]) : null, ours.getUpgradeLatencyMicros(), "upgrade");
@@ -170,6 +172,17 @@ class PeerCapturesEndToEndTest {
         + code
         + " "
         + reason;
+  }
+
+  /** Microseconds between two tshark frame times (epoch seconds with nanosecond digits). */
+  private static Long leg(String from, String to) {
+    if (from.isEmpty() || to.isEmpty()) {
+      return null;
+    }
+    return new java.math.BigDecimal(to)
+        .subtract(new java.math.BigDecimal(from))
+        .movePointRight(6)
+        .longValue();
   }
 
   private static Long micros(String seconds) {

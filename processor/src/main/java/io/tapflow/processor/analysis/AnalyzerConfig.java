@@ -40,6 +40,19 @@ public record AnalyzerConfig(
           30_000_000_000L,
           200_000);
 
+  /** These settings with other bounds on each direction's reassembly buffers. */
+  public AnalyzerConfig withReassembly(TcpReassembler.Limits limits) {
+    return new AnalyzerConfig(
+        limits,
+        webSocket,
+        maxHttpHeadBytes,
+        duplicateWindowNanos,
+        idleTimeoutNanos,
+        interimIntervalNanos,
+        finishedLingerNanos,
+        maxConnections);
+  }
+
   /** These settings with another connection limit. */
   public AnalyzerConfig withMaxConnections(int max) {
     return new AnalyzerConfig(
