@@ -15,6 +15,10 @@ import io.tapflow.schemas.Opcode;
 import io.tapflow.schemas.WebSocketMessage;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -28,6 +32,12 @@ final class OutputForwarder implements AnalysisListener {
 
   private final ProcessorContext<String, SpecificRecordBase> context;
   private final ProcessorMetrics metrics;
+
+  /** Connections whose handshake latency was observed at a record before their final one. */
+  private final Set<String> handshakeObserved = new HashSet<>();
+
+  /** Upgraded connections without a message yet: the capture time of their 101 response. */
+  private final Map<String, Long> awaitingFirstMessage = new HashMap<>();
 
   OutputForwarder(ProcessorContext<String, SpecificRecordBase> context, ProcessorMetrics metrics) {
     this.context = context;
@@ -55,9 +65,12 @@ final class OutputForwarder implements AnalysisListener {
       case BINARY, PING, PONG -> b.setPayload(ByteBuffer.wrap(m.content()));
       case CLOSE -> b.setCloseCode(m.closeCode()).setCloseReason(m.closeReason());
     }
-    String dir = direction(sender).name();
-    metrics.messages.labelValues(c.sensor(), dir, opcode.name()).inc();
-    metrics.messageBytes.labelValues(c.sensor(), dir, opcode.name()).inc(m.payloadLength());
+    metrics.message(
+        c.sensor(), c.server(), direction(sender).name(), opcode.name(), m.payloadLength());
+    Long upgraded = awaitingFirstMessage.remove(c.connectionId());
+    if (upgraded != null) {
+      metrics.firstMessage(c.sensor(), c.server(), m.timestampNanos() - upgraded);
+    }
     forward(c.key(), b.build(), m.timestampNanos(), MESSAGES);
   }
 
@@ -81,20 +94,7 @@ final class OutputForwarder implements AnalysisListener {
   @Override
   public void onConnectionRecord(ConnectionSummary s) {
     ConnectionInfo c = s.info();
-    String service = c.server().substring(c.server().lastIndexOf(':') + 1);
-    if (s.isFinal() && s.tcpHandshakeMicros() != null) {
-      metrics
-          .tcpHandshakeSeconds
-          .labelValues(c.sensor(), service)
-          .observe(s.tcpHandshakeMicros() / 1e6);
-    }
-    if (!s.isFinal() && s.upgradeLatencyMicros() != null) {
-      // The record sent when the Upgrade response completes: once per connection.
-      metrics
-          .upgradeSeconds
-          .labelValues(c.sensor(), service)
-          .observe(s.upgradeLatencyMicros() / 1e6);
-    }
+    observe(s);
     ConnectionRecord record =
         ConnectionRecord.newBuilder()
             .setConnectionId(c.connectionId())
@@ -123,9 +123,35 @@ final class OutputForwarder implements AnalysisListener {
     forward(c.key(), record, s.endTime(), CONNECTIONS);
   }
 
+  /**
+   * Observes a connection's latencies at its first record (the one sent when the Upgrade response
+   * completes, or the final one), so that a long-lived session's handshake is seen when it happens
+   * rather than when the session ends.
+   */
+  private void observe(ConnectionSummary s) {
+    ConnectionInfo c = s.info();
+    String id = c.connectionId();
+    boolean first = s.isFinal() ? !handshakeObserved.remove(id) : handshakeObserved.add(id);
+    if (s.isFinal()) {
+      awaitingFirstMessage.remove(id);
+    }
+    if (!first) {
+      return;
+    }
+    if (s.tcpHandshakeMicros() != null) {
+      metrics.tcpHandshake(c.sensor(), c.server(), s.tcpHandshakeMicros(), null);
+    }
+    if (!s.isFinal() && s.upgradeLatencyMicros() != null) {
+      metrics.upgrade(c.sensor(), c.server(), s.upgradeLatencyMicros());
+    }
+    if (!s.isFinal() && s.httpStatus() != null && s.httpStatus() == 101) {
+      awaitingFirstMessage.put(id, s.endTime());
+    }
+  }
+
   @Override
   public void onAnomaly(ConnectionInfo c, String code, String detail, long ts) {
-    metrics.anomalies.labelValues(c.sensor(), code).inc();
+    metrics.anomaly(c.sensor(), c.server(), code);
     Anomaly anomaly =
         Anomaly.newBuilder()
             .setConnectionId(c.connectionId())

@@ -2,7 +2,12 @@ package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -11,9 +16,40 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 /** Runs the processor topology as a Kafka Streams application. */
 public final class ProcessorApp implements AutoCloseable {
   private final KafkaStreams streams;
+  private final ProcessorMetrics metrics;
+  private final String packetsTopic;
+  private final Supplier<Map<Integer, Long>> lag = this::packetsLag;
 
   public ProcessorApp(ProcessorConfig config, ProcessorMetrics metrics) {
     this.streams = new KafkaStreams(TapflowTopology.build(config, metrics), properties(config));
+    this.metrics = metrics;
+    this.packetsTopic = config.topics().packets();
+    metrics.lagSource(lag);
+  }
+
+  /**
+   * The records this instance's consumer is behind on each assigned partition of the packets topic:
+   * the consumer's own {@code records-lag}, updated at every fetch.
+   */
+  private Map<Integer, Long> packetsLag() {
+    Map<Integer, Long> lag = new TreeMap<>();
+    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+      MetricName n = e.getKey();
+      if (n.name().equals("records-lag")
+          && n.group().equals("consumer-fetch-manager-metrics")
+          && isPacketsTopic(n.tags().get("topic"))
+          && n.tags().containsKey("partition")
+          && e.getValue().metricValue() instanceof Number v
+          && !Double.isNaN(v.doubleValue())) {
+        lag.merge(Integer.parseInt(n.tags().get("partition")), v.longValue(), Long::sum);
+      }
+    }
+    return lag;
+  }
+
+  /** Whether a metric's topic tag names the packets topic (the consumer writes '.' as '_'). */
+  private boolean isPacketsTopic(String tag) {
+    return packetsTopic.equals(tag) || packetsTopic.replace('.', '_').equals(tag);
   }
 
   /** The Kafka Streams properties for {@code config}. */
@@ -51,6 +87,7 @@ public final class ProcessorApp implements AutoCloseable {
    */
   @Override
   public void close() {
+    metrics.clearLagSource(lag);
     streams.close(
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30)));
