@@ -29,27 +29,32 @@ public final class ProcessorApp implements AutoCloseable {
 
   /**
    * The records this instance's consumer is behind on each assigned partition of the packets topic:
-   * the consumer's own {@code records-lag}, updated at every fetch.
+   * the consumer's own {@code records-lag}, updated at every fetch. The consumer also reports it
+   * under a deprecated topic tag with '.' written as '_'; that copy is used only when the first is
+   * missing.
    */
   private Map<Integer, Long> packetsLag() {
     Map<Integer, Long> lag = new TreeMap<>();
+    Map<Integer, Long> legacy = new TreeMap<>();
     for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
       MetricName n = e.getKey();
+      String topic = n.tags().get("topic");
       if (n.name().equals("records-lag")
           && n.group().equals("consumer-fetch-manager-metrics")
-          && isPacketsTopic(n.tags().get("topic"))
+          && topic != null
           && n.tags().containsKey("partition")
           && e.getValue().metricValue() instanceof Number v
           && !Double.isNaN(v.doubleValue())) {
-        lag.merge(Integer.parseInt(n.tags().get("partition")), v.longValue(), Long::sum);
+        Map<Integer, Long> into =
+            topic.equals(packetsTopic)
+                ? lag
+                : topic.equals(packetsTopic.replace('.', '_')) ? legacy : null;
+        if (into != null) {
+          into.merge(Integer.parseInt(n.tags().get("partition")), v.longValue(), Long::sum);
+        }
       }
     }
-    return lag;
-  }
-
-  /** Whether a metric's topic tag names the packets topic (the consumer writes '.' as '_'). */
-  private boolean isPacketsTopic(String tag) {
-    return packetsTopic.equals(tag) || packetsTopic.replace('.', '_').equals(tag);
+    return lag.isEmpty() ? legacy : lag;
   }
 
   /** The Kafka Streams properties for {@code config}. */
