@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +34,12 @@ final class Deploy {
    */
   static Run run(Path dir, Duration timeout, String debianPackage, String... command)
       throws IOException, InterruptedException {
+    return run(dir, timeout, debianPackage, Path.of("/dev/null"), command);
+  }
+
+  /** Like {@link #run(Path, Duration, String, String...)}, reading standard input from a file. */
+  static Run run(Path dir, Duration timeout, String debianPackage, Path input, String... command)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("tapflow-tool-", ".out");
     try {
       Process p;
@@ -44,7 +49,7 @@ final class Deploy {
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectInput(ProcessBuilder.Redirect.from(input.toFile()))
                 .start();
       } catch (IOException e) {
         return fail(
