@@ -93,9 +93,16 @@ public final class KafkaMetricsBridge implements MultiCollector {
 
   private static String help(MetricName n, Name name) {
     String description = n.description() == null ? "" : n.description().trim();
-    String source = "Kafka metric " + n.group() + "/" + n.name();
-    String unit = name.scale() != 1 ? " (converted to seconds)" : "";
-    return (description.isEmpty() ? source : description + " (" + source + ")") + unit + ".";
+    if (description.endsWith(".")) {
+      description = description.substring(0, description.length() - 1);
+    }
+    String source =
+        "Kafka metric "
+            + n.group()
+            + "/"
+            + n.name()
+            + (name.scale() != 1 ? ", converted to seconds" : "");
+    return description.isEmpty() ? source + "." : description + " (" + source + ").";
   }
 
   private static Labels labels(Map<String, String> tags) {
