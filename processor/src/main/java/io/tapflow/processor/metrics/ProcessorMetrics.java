@@ -27,6 +27,9 @@ public final class ProcessorMetrics {
   /** Buckets from 1 ms to about 17 min, quadrupling: how long a client waits before speaking. */
   private static final double[] FIRST_MESSAGE_BUCKETS = exponential(0.001, 4, 11);
 
+  private static final String OPEN = "open";
+  private static final String ENDED = "ended";
+
   private final ServiceNames services;
 
   // Recorded by ConnectionProcessor through these fields.
@@ -45,6 +48,7 @@ public final class ProcessorMetrics {
   private final Histogram synAckToAckSeconds;
   private final Histogram upgradeSeconds;
   private final Histogram firstMessageSeconds;
+  private final Gauge tracked;
   private final AtomicReference<Supplier<Map<Integer, Long>>> lag = new AtomicReference<>(Map::of);
 
   /** Declares the metrics in {@code registry}, with services named by their server port. */
@@ -142,6 +146,14 @@ public final class ProcessorMetrics {
             .classicOnly()
             .classicUpperBounds(FIRST_MESSAGE_BUCKETS)
             .register(registry);
+    tracked =
+        Gauge.builder()
+            .name("tapflow_connections_tracked")
+            .help(
+                "Connections this processor instance tracks, by sensor, service and state: open,"
+                    + " or ended and remembered for the linger time.")
+            .labelNames("sensor", "service", "state")
+            .register(registry);
     GaugeWithCallback.builder()
         .name("tapflow_processor_records_lag")
         .help(
@@ -161,6 +173,42 @@ public final class ProcessorMetrics {
         .classicOnly()
         .classicUpperBounds(LATENCY_BUCKETS)
         .register(registry);
+  }
+
+  /**
+   * Counts a connection first seen (a new analyzer) and tracks it as open. Replaces a direct {@code
+   * connectionsOpened} increment.
+   */
+  public void connectionOpened(String sensor, String server) {
+    connectionsOpened.labelValues(sensor).inc();
+    tracked.labelValues(sensor, service(server), OPEN).inc();
+  }
+
+  /**
+   * Counts a connection that ended in {@code state} (fin, rst, end_of_capture, ...) and tracks it
+   * as ended. Replaces a direct {@code connectionsEnded} increment.
+   */
+  public void connectionEnded(String sensor, String server, String state) {
+    connectionsEnded.labelValues(sensor, state).inc();
+    String service = service(server);
+    tracked.labelValues(sensor, service, OPEN).dec();
+    tracked.labelValues(sensor, service, ENDED).inc();
+  }
+
+  /**
+   * Tracks a connection this instance took over from the state store (a task's init), open or
+   * {@code ended}; not counted as opened again.
+   */
+  public void connectionRestored(String sensor, String server, boolean ended) {
+    tracked.labelValues(sensor, service(server), ended ? ENDED : OPEN).inc();
+  }
+
+  /**
+   * Stops tracking a connection, open or {@code ended}: deleted after its linger time or at the end
+   * of its capture, or handed over with its task (a task's close).
+   */
+  public void connectionForgotten(String sensor, String server, boolean ended) {
+    tracked.labelValues(sensor, service(server), ended ? ENDED : OPEN).dec();
   }
 
   /** The service label of the server endpoint {@code server} ("ip:port" or "[ip6]:port"). */

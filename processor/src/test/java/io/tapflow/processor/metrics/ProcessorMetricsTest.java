@@ -79,6 +79,22 @@ class ProcessorMetricsTest {
     assertEquals(0, snapshot("tapflow_processor_records_lag").getDataPoints().size());
   }
 
+  @Test
+  void trackedConnectionsMoveFromOpenToEndedAndAreForgotten() {
+    ProcessorMetrics m = new ProcessorMetrics(registry);
+    m.connectionOpened("s1", "10.0.0.1:7272");
+    m.connectionOpened("s1", "10.0.0.2:7272");
+    m.connectionRestored("s1", "10.0.0.3:7272", true);
+    m.connectionEnded("s1", "10.0.0.1:7272", "fin");
+    m.connectionForgotten("s1", "10.0.0.3:7272", true);
+    Labels open = Labels.of("sensor", "s1", "service", "7272", "state", "open");
+    Labels ended = Labels.of("sensor", "s1", "service", "7272", "state", "ended");
+    assertEquals(1.0, gauge("tapflow_connections_tracked", open).getValue());
+    assertEquals(1.0, gauge("tapflow_connections_tracked", ended).getValue());
+    assertEquals(2.0, m.connectionsOpened.labelValues("s1").get());
+    assertEquals(1.0, m.connectionsEnded.labelValues("s1", "fin").get());
+  }
+
   private MetricSnapshot snapshot(String name) {
     for (MetricSnapshot s : registry.scrape()) {
       if (s.getMetadata().getPrometheusName().equals(name)) {
