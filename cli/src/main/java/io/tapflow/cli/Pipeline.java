@@ -2,6 +2,7 @@ package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
 import io.tapflow.processor.streams.ProcessorApp;
 import io.tapflow.processor.streams.ProcessorConfig;
 import io.tapflow.schemas.Topics;
@@ -66,17 +67,23 @@ public final class Pipeline implements AutoCloseable {
   private final Properties client;
   private final Admin admin;
   private final ProcessorMetrics processorMetrics;
+  private final SensorMetrics sensorMetrics;
   private final PacketPublisher publisher;
   private ProcessorApp processor;
   private Path stateDir;
 
-  private Pipeline(Settings settings, PrometheusRegistry registry) {
+  private Pipeline(
+      Settings settings,
+      PrometheusRegistry sensorRegistry,
+      PrometheusRegistry processorRegistry,
+      ServiceNames services) {
     this.settings = settings;
     this.client = new Properties();
     client.put("bootstrap.servers", settings.bootstrapServers());
     client.putAll(settings.clientProperties());
     this.admin = Admin.create(client);
-    this.processorMetrics = new ProcessorMetrics(registry);
+    this.processorMetrics = new ProcessorMetrics(processorRegistry, services);
+    this.sensorMetrics = new SensorMetrics(sensorRegistry);
     this.publisher =
         new PacketPublisher(
             settings.sensorId(),
@@ -85,7 +92,7 @@ public final class Pipeline implements AutoCloseable {
             PacketPublisher.createProducer(
                 PacketPublisher.producerProperties(
                     settings.bootstrapServers(), settings.clientProperties())),
-            new SensorMetrics(registry));
+            sensorMetrics);
   }
 
   /**
@@ -94,7 +101,21 @@ public final class Pipeline implements AutoCloseable {
    */
   public static Pipeline create(Settings settings, PrometheusRegistry registry)
       throws InterruptedException, ExecutionException {
-    Pipeline p = new Pipeline(settings, registry);
+    return create(settings, registry, registry, ServiceNames.BY_PORT);
+  }
+
+  /**
+   * Like {@link #create(Settings, PrometheusRegistry)}, with the sensor's and the processor's
+   * metrics in registries of their own (as two processes would serve them) and services named by
+   * {@code services}.
+   */
+  public static Pipeline create(
+      Settings settings,
+      PrometheusRegistry sensorRegistry,
+      PrometheusRegistry processorRegistry,
+      ServiceNames services)
+      throws InterruptedException, ExecutionException {
+    Pipeline p = new Pipeline(settings, sensorRegistry, processorRegistry, services);
     try {
       TopicAdmin.ensure(
           p.admin,
@@ -136,6 +157,10 @@ public final class Pipeline implements AutoCloseable {
       processor = null;
       deleteRecursively(stateDir);
     }
+  }
+
+  public SensorMetrics sensorMetrics() {
+    return sensorMetrics;
   }
 
   public PacketPublisher publisher() {

@@ -3,10 +3,13 @@ package io.tapflow.cli;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
 import io.tapflow.processor.streams.ProcessorApp;
 import io.tapflow.processor.streams.ProcessorConfig;
 import io.tapflow.processor.tcp.TcpReassembler;
 import io.tapflow.schemas.Topics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -79,6 +82,22 @@ public final class ProcessorCommand implements Callable<Integer> {
           "Out-of-order bytes buffered per connection direction (default: ${DEFAULT-VALUE}).")
   int maxBufferedBytes = AnalyzerConfig.DEFAULT.reassembly().maxBufferedBytes();
 
+  @Option(
+      names = "--service",
+      paramLabel = "NAME=[HOST:]PORT",
+      description =
+          "Names the service of a server endpoint or port in metric labels; may be repeated."
+              + " Servers not named are labelled with their port.")
+  List<String> services = new ArrayList<>();
+
+  @Option(
+      names = "--unmapped-service",
+      paramLabel = "NAME",
+      description =
+          "Labels every server not named by --service with NAME instead of its port (bounds the"
+              + " labels on hosts with many listening ports).")
+  String unmappedService;
+
   @Mixin KafkaOptions kafka;
 
   /** The analysis settings these options give. */
@@ -114,10 +133,13 @@ public final class ProcessorCommand implements Callable<Integer> {
             .analyzer(analyzerConfig())
             .clientProperties(props)
             .build();
+    ServiceNames serviceNames = ServiceNames.parse(services, unmappedService);
     PrometheusRegistry registry = new PrometheusRegistry();
+    KafkaMetricsBridge kafkaMetrics = KafkaMetricsBridge.register(registry);
     CountDownLatch stop = new CountDownLatch(1);
     try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
-        ProcessorApp app = new ProcessorApp(config, new ProcessorMetrics(registry))) {
+        ProcessorApp app = new ProcessorApp(config, new ProcessorMetrics(registry, serviceNames))) {
+      kafkaMetrics.add("streams", app.streams()::metrics);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       app.start();
       System.err.printf(

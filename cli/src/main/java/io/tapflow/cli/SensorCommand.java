@@ -3,7 +3,6 @@ package io.tapflow.cli;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
-import io.tapflow.sensor.capture.CaptureStats;
 import io.tapflow.sensor.capture.PcapSource;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
@@ -98,6 +97,7 @@ public final class SensorCommand implements Callable<Integer> {
     capture = capture.withFilter(filter);
     PrometheusRegistry registry = new PrometheusRegistry();
     SensorMetrics metrics = new SensorMetrics(registry);
+    KafkaMetricsBridge kafkaMetrics = KafkaMetricsBridge.register(registry);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PacketPublisher publisher =
@@ -109,18 +109,26 @@ public final class SensorCommand implements Callable<Integer> {
                     PacketPublisher.producerProperties(bootstrap, props)),
                 metrics);
         PcapSource source = PcapSource.open(capture)) {
-      if (file == null) {
-        timer.scheduleAtFixedRate(
-            () -> {
-              publisher.heartbeat(System.currentTimeMillis() * 1_000_000L);
-              CaptureStats s = source.stats();
-              metrics.kernelDrops.labelValues(id).set(s.droppedByKernel());
-              metrics.interfaceDrops.labelValues(id).set(s.droppedByInterface());
-            },
-            heartbeatMs,
-            heartbeatMs,
-            TimeUnit.MILLISECONDS);
+      kafkaMetrics.add("producer", publisher::kafkaMetrics);
+      boolean live = file == null;
+      if (live) {
+        metrics.expectHeartbeats(id);
       }
+      // One thread reads libpcap's counters (reading them concurrently would race in libpcap).
+      timer.scheduleAtFixedRate(
+          () -> {
+            metrics.captureStats(id, source.stats());
+            if (live) {
+              try {
+                publisher.heartbeat(System.currentTimeMillis() * 1_000_000L);
+              } catch (RuntimeException e) {
+                // Kafka unreachable: the heartbeat age grows; try again at the next tick.
+              }
+            }
+          },
+          0,
+          heartbeatMs,
+          TimeUnit.MILLISECONDS);
       Runtime.getRuntime().addShutdownHook(new Thread(source::stop));
       System.err.printf(
           "tapflow sensor %s: capturing %s, publishing to %s at %s, /metrics on port %d%n",
@@ -130,6 +138,9 @@ public final class SensorCommand implements Callable<Integer> {
         publisher.endOfCapture();
       }
       publisher.flush();
+      timer.shutdown();
+      timer.awaitTermination(heartbeatMs + 1000, TimeUnit.MILLISECONDS);
+      metrics.captureStats(id, source.stats());
     } finally {
       timer.shutdownNow();
     }

@@ -112,6 +112,7 @@ public final class AnalyzeRun {
       try (PcapSource source = PcapSource.open(CaptureConfig.offline(options.capture()))) {
         source.run(pipeline.publisher());
         packetsRead = source.stats().received();
+        pipeline.sensorMetrics().captureStats(options.sensorId(), source.stats());
       }
       pipeline.endOfCapture();
       pipeline.awaitProcessed(options.timeout());

@@ -15,6 +15,12 @@ public interface AnalysisListener {
   /** A connection record: at upgrade, at intervals, and a final one when the connection ends. */
   void onConnectionRecord(ConnectionSummary summary);
 
+  /** The first WebSocket message of an upgraded connection, {@code nanos} after its 101. */
+  void onFirstMessage(ConnectionInfo connection, long nanosSinceUpgrade);
+
+  /** {@code length} bytes sent by {@code side} that the capture missed (a gap in its stream). */
+  void onGap(ConnectionInfo connection, Side side, long length, long timestampNanos);
+
   /** A named anomaly: a stable snake_case code and key=value detail. */
   void onAnomaly(ConnectionInfo connection, String code, String detail, long timestampNanos);
 }

@@ -43,7 +43,7 @@ import java.util.Arrays;
  * #restore}.
  */
 public final class ConnectionAnalyzer {
-  private static final byte SNAPSHOT_VERSION = 2;
+  private static final byte SNAPSHOT_VERSION = 3;
   private static final int DETECT_BYTES = 8;
   private static final int MAX_EARLY_CLIENT_BYTES = 256 * 1024;
   private static final int MAX_EARLY_SERVER_BYTES = 16 * 1024;
@@ -76,6 +76,8 @@ public final class ConnectionAnalyzer {
   private final HeldBytes earlyClientBytes = new HeldBytes();
   private final HeldBytes earlyServerBytes = new HeldBytes();
   private long lastRecordTimestamp;
+  private int recordsSent;
+  private boolean firstMessageSeen;
   private long requestTimestamp = -1;
   private long responseTimestamp = -1;
   private WebSocketDecoder clientDecoder;
@@ -155,7 +157,9 @@ public final class ConnectionAnalyzer {
 
   private void record(ConnectionSummary.Kind kind, long nowNanos) {
     lastRecordTimestamp = nowNanos;
-    out.onConnectionRecord(summary(kind));
+    ConnectionSummary s = summary(kind);
+    recordsSent++;
+    out.onConnectionRecord(s);
   }
 
   /** Ends the connection now ({@code reason}: end_of_capture, idle, evicted, ...). */
@@ -222,6 +226,7 @@ public final class ConnectionAnalyzer {
         closeCode,
         closeReason,
         kind,
+        recordsSent == 0,
         kind == ConnectionSummary.Kind.FINAL ? endReason : "");
   }
 
@@ -240,6 +245,7 @@ public final class ConnectionAnalyzer {
 
     @Override
     public void onGap(long length, long ts) {
+      out.onGap(info, Side.CLIENT, length, ts);
       switch (phase) {
         case WEBSOCKET -> clientDecoder.onGap(length, ts);
         case DETECT, HTTP -> {
@@ -345,6 +351,7 @@ public final class ConnectionAnalyzer {
 
     @Override
     public void onGap(long length, long ts) {
+      out.onGap(info, Side.SERVER, length, ts);
       switch (phase) {
         case WEBSOCKET -> serverDecoder.onGap(length, ts);
         case HTTP -> {
@@ -432,6 +439,10 @@ public final class ConnectionAnalyzer {
       } else {
         serverMessages++;
       }
+      if (!firstMessageSeen) {
+        firstMessageSeen = true;
+        out.onFirstMessage(info, m.timestampNanos() - responseTimestamp);
+      }
       if (m.opcode() == WsOpcode.CLOSE && !closeSeen) {
         closeSeen = true;
         closeCode = m.closeCode();
@@ -502,6 +513,8 @@ public final class ConnectionAnalyzer {
       earlyClientBytes.writeTo(o);
       earlyServerBytes.writeTo(o);
       o.writeLong(lastRecordTimestamp);
+      o.writeInt(recordsSent);
+      o.writeBoolean(firstMessageSeen);
       o.writeLong(requestTimestamp);
       o.writeLong(responseTimestamp);
       o.writeBoolean(clientDecoder != null);
@@ -556,6 +569,8 @@ public final class ConnectionAnalyzer {
       a.earlyClientBytes.readFrom(in);
       a.earlyServerBytes.readFrom(in);
       a.lastRecordTimestamp = in.readLong();
+      a.recordsSent = in.readInt();
+      a.firstMessageSeen = in.readBoolean();
       a.requestTimestamp = in.readLong();
       a.responseTimestamp = in.readLong();
       if (in.readBoolean()) {

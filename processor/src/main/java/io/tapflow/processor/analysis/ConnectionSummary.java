@@ -7,6 +7,7 @@ import io.tapflow.processor.tcp.TcpSummary;
  * reports it. Nullable fields are null when unknown.
  *
  * @param kind why the record is sent
+ * @param firstRecord whether this is the connection's first record
  * @param endReason fin, rst, idle, evicted or end_of_capture on the final record; empty before
  */
 public record ConnectionSummary(
@@ -25,6 +26,7 @@ public record ConnectionSummary(
     Integer closeCode,
     String closeReason,
     Kind kind,
+    boolean firstRecord,
     String endReason) {
 
   /** Why a connection record is sent. */

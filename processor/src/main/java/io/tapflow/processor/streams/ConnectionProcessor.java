@@ -2,6 +2,7 @@ package io.tapflow.processor.streams;
 
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
+import io.tapflow.processor.analysis.ConnectionSummary;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.Segment;
 import io.tapflow.schemas.PacketRecord;
@@ -73,9 +74,18 @@ final class ConnectionProcessor
         ConnectionAnalyzer a = ConnectionAnalyzer.restore(kv.value, config);
         live.put(kv.key, a);
         sensorClock.merge(a.sensor(), a.lastTimestamp(), Math::max);
+        metrics.connectionRestored(a.sensor(), a.info().server(), a.finished());
       }
     }
-    metrics.activeConnections.set(live.size());
+  }
+
+  /** The task is closed or handed to another instance: this instance tracks none of it now. */
+  @Override
+  public void close() {
+    for (ConnectionAnalyzer a : live.values()) {
+      metrics.connectionForgotten(a.sensor(), a.info().server(), a.finished());
+    }
+    live.clear();
   }
 
   @Override
@@ -105,6 +115,7 @@ final class ConnectionProcessor
     ConnectionAnalyzer a = live.get(key);
     if (a != null && a.finished() && a.startsNewConnection(s)) {
       live.remove(key);
+      metrics.connectionForgotten(a.sensor(), a.info().server(), true);
       a = null;
     }
     if (a == null) {
@@ -113,8 +124,7 @@ final class ConnectionProcessor
       }
       a = ConnectionAnalyzer.open(key, p.getSensorId(), s, config);
       live.put(key, a);
-      metrics.connectionsOpened.labelValues(p.getSensorId()).inc();
-      metrics.activeConnections.set(live.size());
+      metrics.connectionOpened(p.getSensorId(), a.info().server());
     }
     boolean wasFinished = a.finished();
     a.onSegment(s, out);
@@ -134,6 +144,7 @@ final class ConnectionProcessor
     }
     it.remove();
     store.delete(eldest.getKey());
+    metrics.connectionForgotten(a.sensor(), a.info().server(), true);
   }
 
   /** Ends every open connection of {@code sensor}: its capture is over. */
@@ -150,11 +161,7 @@ final class ConnectionProcessor
       }
       done.add(e.getKey());
     }
-    for (String key : done) {
-      live.remove(key);
-      store.delete(key);
-    }
-    metrics.activeConnections.set(live.size());
+    forget(done);
   }
 
   /**
@@ -183,15 +190,23 @@ final class ConnectionProcessor
     for (Map.Entry<String, ConnectionAnalyzer> e : changed) {
       store.put(e.getKey(), e.getValue().snapshot());
     }
-    for (String key : expired) {
-      live.remove(key);
+    forget(expired);
+  }
+
+  private void forget(List<String> keys) {
+    for (String key : keys) {
+      ConnectionAnalyzer a = live.remove(key);
       store.delete(key);
+      metrics.connectionForgotten(a.sensor(), a.info().server(), a.finished());
     }
-    metrics.activeConnections.set(live.size());
   }
 
   private void ended(ConnectionAnalyzer a) {
-    metrics.connectionsEnded.labelValues(a.sensor(), a.endReason()).inc();
+    metrics.connectionEnded(
+        a.sensor(),
+        a.info().server(),
+        a.summary(ConnectionSummary.Kind.FINAL).tcp().state(),
+        a.endReason());
   }
 
   static Segment toSegment(PacketRecord p, long ts) {

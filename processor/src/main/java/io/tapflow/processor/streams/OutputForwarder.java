@@ -56,9 +56,8 @@ final class OutputForwarder implements AnalysisListener {
       case BINARY, PING, PONG -> b.setPayload(ByteBuffer.wrap(m.content()));
       case CLOSE -> b.setCloseCode(m.closeCode()).setCloseReason(m.closeReason());
     }
-    String dir = direction(sender).name();
-    metrics.messages.labelValues(c.sensor(), dir, opcode.name()).inc();
-    metrics.messageBytes.labelValues(c.sensor(), dir, opcode.name()).inc(m.payloadLength());
+    metrics.message(
+        c.sensor(), c.server(), direction(sender).name(), opcode.name(), m.payloadLength());
     forward(c.key(), b.build(), m.timestampNanos(), MESSAGES);
   }
 
@@ -83,22 +82,7 @@ final class OutputForwarder implements AnalysisListener {
   public void onConnectionRecord(ConnectionSummary s) {
     ConnectionInfo c = s.info();
     TcpSummary t = s.tcp();
-    String service = c.server().substring(c.server().lastIndexOf(':') + 1);
-    if (s.isFinal() && t.handshakeMicros() != null) {
-      metrics
-          .tcpHandshakeSeconds
-          .labelValues(c.sensor(), service)
-          .observe(t.handshakeMicros() / 1e6);
-    }
-    if (s.kind() == ConnectionSummary.Kind.UPGRADE && s.upgradeLatencyMicros() != null) {
-      metrics
-          .upgradeSeconds
-          .labelValues(c.sensor(), service)
-          .observe(s.upgradeLatencyMicros() / 1e6);
-    }
-    if (s.isFinal()) {
-      metrics.missedBytes.labelValues(c.sensor()).inc(t.missedBytes());
-    }
+    observe(s);
     ConnectionRecord record =
         ConnectionRecord.newBuilder()
             .setConnectionId(c.connectionId())
@@ -143,9 +127,41 @@ final class OutputForwarder implements AnalysisListener {
     forward(c.key(), record, t.endTime(), CONNECTIONS);
   }
 
+  /**
+   * Observes a connection's latencies at its first record (the one sent when the Upgrade response
+   * completes, or the final one), so that a long-lived session's handshake is seen when it happens
+   * rather than when the session ends.
+   */
+  /**
+   * Observes a connection's handshake at its first record (the upgrade record of a WebSocket
+   * connection, so a long session's handshake counts when it happens) and its upgrade latency at
+   * the upgrade record. Which record is first is part of the analyzer's stored state, so a
+   * restarted processor observes each connection once.
+   */
+  private void observe(ConnectionSummary s) {
+    ConnectionInfo c = s.info();
+    TcpSummary t = s.tcp();
+    if (s.firstRecord() && t.handshakeMicros() != null) {
+      metrics.tcpHandshake(c.sensor(), c.server(), t.handshakeMicros(), t.synToSynAckMicros());
+    }
+    if (s.kind() == ConnectionSummary.Kind.UPGRADE && s.upgradeLatencyMicros() != null) {
+      metrics.upgrade(c.sensor(), c.server(), s.upgradeLatencyMicros());
+    }
+  }
+
+  @Override
+  public void onFirstMessage(ConnectionInfo c, long nanosSinceUpgrade) {
+    metrics.firstMessage(c.sensor(), c.server(), nanosSinceUpgrade);
+  }
+
+  @Override
+  public void onGap(ConnectionInfo c, Side side, long length, long ts) {
+    metrics.missedBytes(c.sensor(), c.server(), length);
+  }
+
   @Override
   public void onAnomaly(ConnectionInfo c, String code, String detail, long ts) {
-    metrics.anomalies.labelValues(c.sensor(), code).inc();
+    metrics.anomaly(c.sensor(), c.server(), code);
     Anomaly anomaly =
         Anomaly.newBuilder()
             .setConnectionId(c.connectionId())

@@ -2,7 +2,12 @@ package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -11,9 +16,45 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 /** Runs the processor topology as a Kafka Streams application. */
 public final class ProcessorApp implements AutoCloseable {
   private final KafkaStreams streams;
+  private final ProcessorMetrics metrics;
+  private final String packetsTopic;
+  private final Supplier<Map<Integer, Long>> lag = this::packetsLag;
 
   public ProcessorApp(ProcessorConfig config, ProcessorMetrics metrics) {
     this.streams = new KafkaStreams(TapflowTopology.build(config, metrics), properties(config));
+    this.metrics = metrics;
+    this.packetsTopic = config.topics().packets();
+    metrics.lagSource(lag);
+  }
+
+  /**
+   * The records this instance's consumer is behind on each assigned partition of the packets topic:
+   * the consumer's own {@code records-lag}, updated at every fetch. The consumer also reports it
+   * under a deprecated topic tag with '.' written as '_'; that copy is used only when the first is
+   * missing.
+   */
+  private Map<Integer, Long> packetsLag() {
+    Map<Integer, Long> lag = new TreeMap<>();
+    Map<Integer, Long> legacy = new TreeMap<>();
+    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+      MetricName n = e.getKey();
+      String topic = n.tags().get("topic");
+      if (n.name().equals("records-lag")
+          && n.group().equals("consumer-fetch-manager-metrics")
+          && topic != null
+          && n.tags().containsKey("partition")
+          && e.getValue().metricValue() instanceof Number v
+          && !Double.isNaN(v.doubleValue())) {
+        Map<Integer, Long> into =
+            topic.equals(packetsTopic)
+                ? lag
+                : topic.equals(packetsTopic.replace('.', '_')) ? legacy : null;
+        if (into != null) {
+          into.merge(Integer.parseInt(n.tags().get("partition")), v.longValue(), Long::sum);
+        }
+      }
+    }
+    return lag.isEmpty() ? legacy : lag;
   }
 
   /** The Kafka Streams properties for {@code config}. */
@@ -51,6 +92,7 @@ public final class ProcessorApp implements AutoCloseable {
    */
   @Override
   public void close() {
+    metrics.clearLagSource(lag);
     streams.close(
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30)));

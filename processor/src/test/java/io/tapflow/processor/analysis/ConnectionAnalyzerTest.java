@@ -47,6 +47,16 @@ class ConnectionAnalyzerTest {
     public void onAnomaly(ConnectionInfo c, String code, String detail, long ts) {
       lines.add("anomaly " + code + " " + detail + " " + ts);
     }
+
+    @Override
+    public void onFirstMessage(ConnectionInfo c, long nanosSinceUpgrade) {
+      lines.add("first message after " + nanosSinceUpgrade);
+    }
+
+    @Override
+    public void onGap(ConnectionInfo c, Side side, long length, long ts) {
+      lines.add("gap " + side + " " + length + " " + ts);
+    }
   }
 
   /**

@@ -1,20 +1,38 @@
 package io.tapflow.sensor.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.tapflow.sensor.capture.CaptureStats;
+import io.tapflow.sensor.decode.SkipReason;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
+import java.util.function.ToLongFunction;
 
-/** Declares every metric of the sensor, in one place; the only label is the sensor id. */
+/**
+ * Declares every metric of the sensor, in one place. Labels are the sensor id and small fixed sets
+ * (drop reason, record kind); never an address.
+ */
 public final class SensorMetrics {
+  /** Why the sensor itself dropped a packet that it does not publish: a decode skip, or this. */
+  public static final String PUBLISH_FAILED = "publish_failed";
+
+  /** The kinds of record the sensor publishes, as the {@code kind} label writes them. */
+  private static final String[] KINDS = {"segment", "heartbeat", "end_of_capture"};
+
   public final Counter packetsCaptured;
   public final Counter bytesCaptured;
-  public final Counter packetsSkipped;
+  public final Counter packetsDropped;
   public final Counter packetsTruncated;
   public final Counter recordsPublished;
   public final Counter publishErrors;
-  public final Gauge kernelDrops;
-  public final Gauge interfaceDrops;
+
+  private final Map<String, CaptureStats> captureStats = new ConcurrentHashMap<>();
+  private final Map<String, DoubleSupplier> publishRetries = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastHeartbeatNanos = new ConcurrentHashMap<>();
 
   public SensorMetrics(PrometheusRegistry registry) {
     packetsCaptured =
@@ -30,11 +48,13 @@ public final class SensorMetrics {
             .labelNames("sensor")
             .unit(Unit.BYTES)
             .register(registry);
-    packetsSkipped =
+    packetsDropped =
         Counter.builder()
-            .name("tapflow_sensor_packets_skipped_total")
+            .name("tapflow_sensor_packets_dropped_total")
             .help(
-                "Packets not published, by reason (not_tcp, ip_fragment, truncated headers, ...).")
+                "Packets the sensor itself did not publish, by reason: not_ip, not_tcp,"
+                    + " ip_fragment, truncated or bad headers, unsupported_link_type, or"
+                    + " publish_failed (Kafka did not take the record).")
             .labelNames("sensor", "reason")
             .register(registry);
     packetsTruncated =
@@ -47,26 +67,100 @@ public final class SensorMetrics {
         Counter.builder()
             .name("tapflow_sensor_records_published_total")
             .help(
-                "Records the Kafka producer acknowledged, by kind (segment, heartbeat, end_of_capture).")
+                "Records the Kafka producer acknowledged, by kind (segment, heartbeat,"
+                    + " end_of_capture).")
             .labelNames("sensor", "kind")
             .register(registry);
     publishErrors =
         Counter.builder()
             .name("tapflow_sensor_publish_errors_total")
-            .help("Records the Kafka producer failed to deliver.")
-            .labelNames("sensor")
+            .help("Records the Kafka producer failed to deliver after its retries, by kind.")
+            .labelNames("sensor", "kind")
             .register(registry);
-    kernelDrops =
-        Gauge.builder()
-            .name("tapflow_sensor_kernel_drops")
-            .help("Packets dropped by the kernel for lack of buffer space (libpcap ps_drop).")
-            .labelNames("sensor")
-            .register(registry);
-    interfaceDrops =
-        Gauge.builder()
-            .name("tapflow_sensor_interface_drops")
-            .help("Packets dropped by the network interface or its driver (libpcap ps_ifdrop).")
-            .labelNames("sensor")
-            .register(registry);
+    CounterWithCallback.builder()
+        .name("tapflow_sensor_publish_retries_total")
+        .help("Record sends the Kafka producer retried (its record-retry-total).")
+        .labelNames("sensor")
+        .callback(cb -> publishRetries.forEach((s, retries) -> cb.call(retries.getAsDouble(), s)))
+        .register(registry);
+    captureCounter(
+        registry,
+        "tapflow_sensor_pcap_received_packets_total",
+        "Packets that passed the capture filter, as libpcap counts them (ps_recv; on lo each"
+            + " packet twice).",
+        CaptureStats::received);
+    captureCounter(
+        registry,
+        "tapflow_sensor_kernel_dropped_packets_total",
+        "Packets the kernel dropped for lack of capture buffer space (libpcap ps_drop).",
+        CaptureStats::droppedByKernel);
+    captureCounter(
+        registry,
+        "tapflow_sensor_interface_dropped_packets_total",
+        "Packets the network interface or its driver dropped (libpcap ps_ifdrop).",
+        CaptureStats::droppedByInterface);
+    GaugeWithCallback.builder()
+        .name("tapflow_sensor_heartbeat_age_seconds")
+        .help(
+            "Seconds since Kafka last acknowledged one of this sensor's heartbeats (since it"
+                + " started, before the first).")
+        .labelNames("sensor")
+        .unit(Unit.SECONDS)
+        .callback(
+            cb ->
+                lastHeartbeatNanos.forEach(
+                    (s, last) -> cb.call((System.nanoTime() - last) / 1e9, s)))
+        .register(registry);
+  }
+
+  private void captureCounter(
+      PrometheusRegistry registry, String name, String help, ToLongFunction<CaptureStats> value) {
+    CounterWithCallback.builder()
+        .name(name)
+        .help(help)
+        .labelNames("sensor")
+        .callback(cb -> captureStats.forEach((s, stats) -> cb.call(value.applyAsLong(stats), s)))
+        .register(registry);
+  }
+
+  /**
+   * Starts {@code sensor}'s counters at zero for every drop reason and record kind, so that rates
+   * and alerts see a series before the first event.
+   */
+  public void initialize(String sensor) {
+    packetsCaptured.labelValues(sensor);
+    bytesCaptured.labelValues(sensor);
+    packetsTruncated.labelValues(sensor);
+    for (SkipReason reason : SkipReason.values()) {
+      packetsDropped.labelValues(sensor, reason.code());
+    }
+    packetsDropped.labelValues(sensor, PUBLISH_FAILED);
+    for (String kind : KINDS) {
+      recordsPublished.labelValues(sensor, kind);
+      publishErrors.labelValues(sensor, kind);
+    }
+  }
+
+  /** Records libpcap's counters of {@code sensor}'s capture (cumulative since it was opened). */
+  public void captureStats(String sensor, CaptureStats stats) {
+    captureStats.put(sensor, stats);
+  }
+
+  /** Reads the producer's retry count of {@code sensor} at each scrape. */
+  public void publishRetries(String sensor, DoubleSupplier retries) {
+    publishRetries.put(sensor, retries);
+  }
+
+  /**
+   * Starts reporting the heartbeat age of {@code sensor}, a sensor that sends heartbeats, counting
+   * from now until the first is acknowledged.
+   */
+  public void expectHeartbeats(String sensor) {
+    lastHeartbeatNanos.putIfAbsent(sensor, System.nanoTime());
+  }
+
+  /** Notes that Kafka acknowledged a heartbeat of {@code sensor} now. */
+  public void heartbeatAcknowledged(String sensor) {
+    lastHeartbeatNanos.put(sensor, System.nanoTime());
   }
 }

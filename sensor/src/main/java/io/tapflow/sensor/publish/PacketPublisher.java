@@ -23,6 +23,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -60,6 +62,8 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     this.topic = topic;
     this.producer = producer;
     this.metrics = metrics;
+    metrics.initialize(sensorId);
+    metrics.publishRetries(sensorId, this::retries);
   }
 
   /** The producer settings tapflow uses; {@code overrides} (any Kafka client setting) win. */
@@ -98,7 +102,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     if (result instanceof TcpSegment s) {
       publish(s, linkType, timestampNanos, nanoPrecision, capturedLength, wireLength);
     } else if (result instanceof SkipReason reason) {
-      metrics.packetsSkipped.labelValues(sensorId, reason.code()).inc();
+      metrics.packetsDropped.labelValues(sensorId, reason.code()).inc();
     }
   }
 
@@ -185,11 +189,35 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
         (metadata, error) -> {
           if (error == null) {
             metrics.recordsPublished.labelValues(sensorId, kind).inc();
+            if (record.value().getKind() == PacketKind.HEARTBEAT) {
+              metrics.heartbeatAcknowledged(sensorId);
+            }
           } else {
             failed.incrementAndGet();
-            metrics.publishErrors.labelValues(sensorId).inc();
+            metrics.publishErrors.labelValues(sensorId, kind).inc();
+            if (record.value().getKind() == PacketKind.SEGMENT) {
+              metrics.packetsDropped.labelValues(sensorId, SensorMetrics.PUBLISH_FAILED).inc();
+            }
           }
         });
+  }
+
+  /** Record sends the producer retried so far (its {@code record-retry-total}). */
+  public double retries() {
+    double retries = 0;
+    for (Map.Entry<MetricName, ? extends Metric> e : producer.metrics().entrySet()) {
+      if (e.getKey().name().equals("record-retry-total")
+          && e.getKey().group().equals("producer-metrics")
+          && e.getValue().metricValue() instanceof Number n) {
+        retries += n.doubleValue();
+      }
+    }
+    return retries;
+  }
+
+  /** The producer's own metrics, for exposing Kafka client metrics. */
+  public Map<MetricName, ? extends Metric> kafkaMetrics() {
+    return producer.metrics();
   }
 
   /** Records sent so far (segments and control records). */
