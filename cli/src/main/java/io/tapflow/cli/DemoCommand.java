@@ -30,8 +30,14 @@ public final class DemoCommand implements Callable<Integer> {
       description = "BPF filter (default: ${DEFAULT-VALUE}).")
   String filter = "tcp";
 
+  @Option(
+      names = "--metrics-address",
+      description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
+  String metricsAddress = "127.0.0.1:9467";
+
   @Override
   public Integer call() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         Pipeline pipeline =
             Pipeline.create(
@@ -45,7 +51,8 @@ public final class DemoCommand implements Callable<Integer> {
                     true,
                     "demo",
                     iface),
-                new PrometheusRegistry());
+                registry);
+        MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PcapSource source = PcapSource.open(CaptureConfig.live(iface).withFilter(filter))) {
       pipeline.startProcessor();
       Thread capture =
@@ -62,7 +69,8 @@ public final class DemoCommand implements Callable<Integer> {
       capture.start();
       Runtime.getRuntime().addShutdownHook(new Thread(source::stop));
       System.err.printf(
-          "tapflow demo: capturing on %s (%s); decoded messages follow%n", iface, filter);
+          "tapflow demo: capturing on %s (%s), /metrics on port %d; decoded messages follow%n",
+          iface, filter, server.port());
       Properties props = new Properties();
       props.putAll(pipeline.clientProperties());
       props.put("isolation.level", "read_committed");
