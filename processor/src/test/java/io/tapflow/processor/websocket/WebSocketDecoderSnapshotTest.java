@@ -241,7 +241,12 @@ class WebSocketDecoderSnapshotTest {
   void serverStreamUnderTightLimitsGivesIdenticalEventsWhereverItIsSnapshotted() {
     assertSnapshotAtEveryPositionChangesNothing(
         serverScript(),
-        l -> new WebSocketDecoder(false, new WebSocketConfig(8, 16), PerMessageDeflate.DEFAULT, l));
+        l ->
+            new WebSocketDecoder(
+                false,
+                new WebSocketConfig(8, 16, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+                PerMessageDeflate.DEFAULT,
+                l));
   }
 
   @Test
@@ -300,7 +305,8 @@ class WebSocketDecoderSnapshotTest {
   @Test
   void restoredDecoderKeepsItsDirectionLimitsAndParameters() {
     PerMessageDeflate deflate = new PerMessageDeflate(true, false, 12, 9);
-    WebSocketConfig config = new WebSocketConfig(100, 200);
+    WebSocketConfig config =
+        new WebSocketConfig(100, 200, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES);
 
     WebSocketDecoder restored =
         restore(
@@ -318,7 +324,7 @@ class WebSocketDecoderSnapshotTest {
         snapshot(
             new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
 
-    assertEquals(1, snapshot[0]);
+    assertEquals(2, snapshot[0]);
   }
 
   @Test
@@ -326,7 +332,7 @@ class WebSocketDecoderSnapshotTest {
     byte[] snapshot =
         snapshot(
             new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
-    snapshot[0] = 2;
+    snapshot[0] = 3;
 
     IOException e =
         assertThrows(
@@ -335,7 +341,7 @@ class WebSocketDecoderSnapshotTest {
                 WebSocketDecoder.readSnapshot(
                     new DataInputStream(new ByteArrayInputStream(snapshot)),
                     new RecordingListener()));
-    assertEquals("unsupported WebSocket decoder snapshot version 2", e.getMessage());
+    assertEquals("unsupported WebSocket decoder snapshot version 3", e.getMessage());
   }
 
   @Test
