@@ -73,8 +73,14 @@ final class WebSocketMessageAssembler implements FrameHandler {
   /** The open message's first frame is the one found by searching. */
   private boolean messageResynchronized;
 
-  /** The next frame is the one found by searching. */
+  /** The next message to start is the first since frame boundaries were found by searching. */
   private boolean resynchronizedPending;
+
+  /**
+   * Frame boundaries were found by searching and no data message has started since: continuations
+   * of a message whose start was lost may still come.
+   */
+  private boolean lostMessageMayContinue;
 
   /** Whether {@link WebSocketAnomalies#COMPRESSED_WITHOUT_HANDSHAKE} was reported. */
   private boolean compressedWithoutHandshakeReported;
@@ -169,6 +175,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
   @Override
   public void onResynchronized(long timestampNanos) {
     resynchronizedPending = true;
+    lostMessageMayContinue = true;
   }
 
   @Override
@@ -223,6 +230,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
     messageUtf8Checked = opcode == OPCODE_TEXT && (!messageCompressed || inflater != null);
     messageResynchronized = resynchronizedPending;
     resynchronizedPending = false;
+    lostMessageMayContinue = false;
     return FrameRole.DATA;
   }
 
@@ -231,7 +239,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
     if (messageOpcode == NO_MESSAGE) {
       // Right after frame boundaries were found again, the rest of a message whose start was lost
       // is expected, not a violation: the loss was reported.
-      if (!resynchronizedPending) {
+      if (!lostMessageMayContinue) {
         report(
             WebSocketAnomalies.UNEXPECTED_CONTINUATION,
             "payload_length=" + payloadLength + " fin=" + fin,
@@ -522,6 +530,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
     out.writeBoolean(resynchronizedPending);
     out.writeBoolean(controlResynchronized);
     out.writeBoolean(compressedWithoutHandshakeReported);
+    out.writeBoolean(lostMessageMayContinue);
   }
 
   /**
@@ -560,6 +569,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
       resynchronizedPending = in.readBoolean();
       controlResynchronized = in.readBoolean();
       compressedWithoutHandshakeReported = in.readBoolean();
+      lostMessageMayContinue = in.readBoolean();
     }
   }
 
