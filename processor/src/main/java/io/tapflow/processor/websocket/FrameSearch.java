@@ -43,10 +43,10 @@ import static io.tapflow.processor.websocket.WebSocketProtocol.PAYLOAD_LEN_64;
  * of four is passed by chance about once in ten million offsets.
  *
  * <p>What a chain cannot tell apart: a header forged by chance in the last bytes of a lost frame
- * whose length happens to reach the true next header (about once in fifty losses when those bytes
- * look random: compressed, masked or binary). {@link #refine} undoes it when the forged frame
- * swallows two or more true frames; otherwise it yields one spurious message, marked
- * resynchronised, and the true frames after it decode as they should.
+ * whose length happens to reach the true next header (about once in a hundred losses on the
+ * real-peer test captures, where those bytes look random: compressed, masked or binary). {@link
+ * #refine} undoes it when the forged frame swallows two or more true frames; otherwise it yields
+ * one spurious message, marked resynchronised, and the true frames after it decode as they should.
  *
  * <p>Holds no state: the parser keeps the bytes, this only reads them.
  */

@@ -94,8 +94,12 @@ public final class WebSocketAnomalies {
    * mid-stream decoder: a plausible frame header (valid opcode, RSV bits and mask bit for the
    * direction, minimal length) confirmed by the plausible headers that follow it, or ending exactly
    * where the captured data ends. Detail: {@code skipped_bytes} captured bytes passed over in the
-   * search, {@code opcode} and {@code payload_length} of the frame found. The message that frame
-   * starts is marked {@link WsMessage#resynchronized()}.
+   * search, {@code opcode} and {@code payload_length} of the frame found. The first message to
+   * start from there is marked {@link WsMessage#resynchronized()}; continuations of a message whose
+   * start was lost are skipped without {@link #UNEXPECTED_CONTINUATION}. About once in a hundred
+   * losses where the lost bytes look random (compressed, masked, binary), a header forged by chance
+   * in them reaches the true next header: that one marked message is then spurious, and the frames
+   * after it decode as they should.
    */
   public static final String RESYNCHRONIZED = "websocket_resynchronized";
 

@@ -30,9 +30,10 @@ import java.util.Objects;
  *     from bytes held while the decoder searched for frame boundaries, the capture time of the data
  *     that ended the search
  * @param missingBytes payload bytes lost in capture gaps (0 normally)
- * @param resynchronized this message's first frame is the one the decoder found by searching after
- *     framing was lost (a gap over a frame header) or at the start of a mid-stream decoder; what
- *     came before it in the direction is unknown
+ * @param resynchronized this is the first message to start after the decoder found frame boundaries
+ *     by searching, after framing was lost (a gap over a frame header) or at the start of a
+ *     mid-stream decoder: what came before it in the direction is unknown, and in rare cases (see
+ *     {@link WebSocketAnomalies#RESYNCHRONIZED}) it is made of bytes that only looked like a frame
  */
 public record WsMessage(
     WsOpcode opcode,
