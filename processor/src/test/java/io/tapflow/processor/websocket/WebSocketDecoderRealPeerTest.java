@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.tapflow.processor.websocket.PeerSession.Chunk;
 import io.tapflow.processor.websocket.PeerSession.Direction;
 import io.tapflow.processor.websocket.PeerSession.Sent;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -132,6 +137,29 @@ class WebSocketDecoderRealPeerTest {
         payload,
         0,
         0);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("sessions")
+  void decoderSnapshottedAndRestoredAfterEverySegmentGivesWhatThePeersSent(PeerSession session)
+      throws IOException {
+    for (Direction direction : List.of(session.client, session.server)) {
+      RecordingListener recorder = new RecordingListener();
+      WebSocketDecoder decoder =
+          new WebSocketDecoder(
+              direction.sentByClient, WebSocketConfig.DEFAULT, session.deflate, recorder);
+      for (Chunk c : direction.chunks) {
+        decoder.onData(direction.bytes, c.offset(), c.length(), c.timestampNanos());
+        ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+        decoder.writeSnapshot(new DataOutputStream(snapshot));
+        decoder =
+            WebSocketDecoder.readSnapshot(
+                new DataInputStream(new ByteArrayInputStream(snapshot.toByteArray())), recorder);
+      }
+
+      assertEquals(direction.sent, recorder.messages().stream().map(PeerSession::asSent).toList());
+      assertEquals(expectedCounters(direction), decoder.counters());
+    }
   }
 
   @ParameterizedTest(name = "{0}")
