@@ -49,6 +49,11 @@ final class CappedBuffer {
     return length;
   }
 
+  /** The length of the array kept, which the bytes may not fill. */
+  int capacity() {
+    return bytes.length;
+  }
+
   /** Whether bytes were dropped at the cap. */
   boolean isTruncated() {
     return truncated;

@@ -4,7 +4,8 @@ package io.tapflow.processor.websocket;
  * Receives the frames {@link WebSocketFrameParser} splits a direction into.
  *
  * <p>A frame arrives as one {@link #onFrameHeader}, then its payload as any number of {@link
- * #onFramePayload} chunks and {@link #onFramePayloadGap} holes, then one {@link #onFrameEnd}.
+ * #onFramePayload} chunks and {@link #onFramePayloadGap} holes, then one {@link #onFrameEnd}. After
+ * {@link #onFramingLost}, frames come again only after {@link #onResynchronized}.
  */
 interface FrameHandler {
 
@@ -26,6 +27,12 @@ interface FrameHandler {
 
   /** Frame boundaries are lost: anything partial must be dropped. */
   void onFramingLost(long timestampNanos);
+
+  /**
+   * Frame boundaries were found again by searching: the next {@link #onFrameHeader} is the frame
+   * found, and what came before it is unknown.
+   */
+  void onResynchronized(long timestampNanos);
 
   /**
    * The direction ended.

@@ -126,6 +126,11 @@ final class MessageInflater {
     historyLength = 0;
   }
 
+  /** The capacity of the arrays kept between messages. */
+  int retainedBytes() {
+    return (history == null ? 0 : history.length) + (chunk == null ? 0 : chunk.length);
+  }
+
   /** Bytes of history the next message will be primed with. */
   int historyLength() {
     return historyLength;

@@ -71,12 +71,15 @@ public final class WebSocketAnomalies {
    */
   public static final String DECOMPRESSION_LIMIT = "websocket_decompression_limit";
 
-  /** A capture gap where a frame header was due: framing is lost for the rest of the direction. */
+  /**
+   * A capture gap where a frame header was due: framing is lost until the decoder finds a frame
+   * header again ({@link #RESYNCHRONIZED}).
+   */
   public static final String GAP = "websocket_gap";
 
   /**
    * A 64-bit payload length with its most significant bit set ("the most significant bit MUST be
-   * 0", RFC 6455 §5.2): framing is lost for the rest of the direction.
+   * 0", RFC 6455 §5.2): framing is lost until the decoder finds a frame header again.
    */
   public static final String INVALID_PAYLOAD_LENGTH = "websocket_invalid_payload_length";
 
@@ -85,6 +88,29 @@ public final class WebSocketAnomalies {
    * to encode the length", RFC 6455 §5.2); the frame is decoded anyway.
    */
   public static final String NON_MINIMAL_PAYLOAD_LENGTH = "websocket_non_minimal_payload_length";
+
+  /**
+   * The decoder found frame boundaries again after framing was lost, or at the start of a
+   * mid-stream decoder: a plausible frame header (valid opcode, RSV bits and mask bit for the
+   * direction, minimal length) confirmed by the plausible headers that follow it, or ending exactly
+   * where the captured data ends. Detail: {@code skipped_bytes} captured bytes passed over in the
+   * search, {@code opcode} and {@code payload_length} of the frame found. The first message to
+   * start from there is marked {@link WsMessage#resynchronized()}; continuations of a message whose
+   * start was lost are skipped without {@link #UNEXPECTED_CONTINUATION}. About once in a hundred
+   * losses where the lost bytes look random (compressed, masked, binary), a header forged by chance
+   * in them reaches the true next header: that one marked message is then spurious, and the frames
+   * after it decode as they should.
+   */
+  public static final String RESYNCHRONIZED = "websocket_resynchronized";
+
+  /**
+   * A mid-stream decoder met a frame with RSV1 set: the session very likely negotiated
+   * permessage-deflate in a handshake that was not captured, and without the LZ77 window and
+   * parameters the messages cannot be inflated. They are delivered compressed, without content,
+   * with their compressed length. Reported once per direction.
+   */
+  public static final String COMPRESSED_WITHOUT_HANDSHAKE =
+      "websocket_compressed_without_handshake";
 
   private WebSocketAnomalies() {}
 }

@@ -14,23 +14,37 @@ import java.util.Objects;
  * endpoint to fail the connection, it reports an anomaly and decodes on where it can. Nothing it is
  * fed makes it throw.
  *
+ * <p>When framing is lost (a gap where a frame header was due), the decoder searches the bytes that
+ * follow for the next frame header and carries on from there; the message that frame starts is
+ * marked {@link WsMessage#resynchronized()}. A decoder made by {@link #midStream} starts that way,
+ * for a connection whose handshake was not captured.
+ *
+ * <p>{@link #counters()} counts frames, messages and bytes as they are read.
+ *
  * <p>{@link #writeSnapshot} captures the whole state between any two calls, and {@link
  * #readSnapshot} restores a decoder that carries on exactly as the original would have. Not
  * thread-safe.
  */
 public final class WebSocketDecoder {
 
-  /** First byte of every snapshot; bump it when the layout changes. */
-  static final int SNAPSHOT_VERSION = 1;
+  /**
+   * First byte of every snapshot; bump it when the layout changes. Version 1 (no search window,
+   * counters or mid-stream flag) is still read.
+   */
+  static final int SNAPSHOT_VERSION = 2;
 
   private final boolean sentByClient;
   private final WebSocketConfig config;
   private final PerMessageDeflate deflate;
+  private final boolean midStream;
+  private final Tally tally = new Tally();
   private final WebSocketFrameParser parser;
   private final WebSocketMessageAssembler assembler;
   private WebSocketListener listener;
 
   /**
+   * A decoder for a direction whose handshake was seen, starting at its first frame.
+   *
    * @param sentByClient whether this direction carries the client's frames (which must be masked)
    * @param deflate the negotiated permessage-deflate parameters, or null when not negotiated
    */
@@ -39,13 +53,45 @@ public final class WebSocketDecoder {
       WebSocketConfig config,
       PerMessageDeflate deflate,
       WebSocketListener listener) {
+    this(sentByClient, config, deflate, false, listener);
+  }
+
+  private WebSocketDecoder(
+      boolean sentByClient,
+      WebSocketConfig config,
+      PerMessageDeflate deflate,
+      boolean midStream,
+      WebSocketListener listener) {
     this.sentByClient = sentByClient;
     this.config = Objects.requireNonNull(config, "config");
     this.deflate = deflate;
+    this.midStream = midStream;
     this.listener = Objects.requireNonNull(listener, "listener");
     WebSocketListener forwarder = new Forwarder();
-    this.assembler = new WebSocketMessageAssembler(sentByClient, config, deflate, forwarder);
-    this.parser = new WebSocketFrameParser(sentByClient, assembler, forwarder);
+    this.assembler =
+        new WebSocketMessageAssembler(sentByClient, config, deflate, midStream, forwarder);
+    this.parser =
+        new WebSocketFrameParser(
+            sentByClient,
+            deflate != null || midStream,
+            midStream,
+            config.maxResyncBytes(),
+            assembler,
+            forwarder,
+            tally);
+  }
+
+  /**
+   * A decoder for a direction joined at an unknown point, its handshake not captured (see {@link
+   * WebSocketDetector}). It first searches for a frame header, as after a gap, without reporting a
+   * gap. The negotiated extensions are unknown: frames with RSV1 are taken for permessage-deflate
+   * and delivered uninflated ({@link WebSocketAnomalies#COMPRESSED_WITHOUT_HANDSHAKE}).
+   *
+   * @param sentByClient whether this direction carries the client's (masked) frames
+   */
+  public static WebSocketDecoder midStream(
+      boolean sentByClient, WebSocketConfig config, WebSocketListener listener) {
+    return new WebSocketDecoder(sentByClient, config, null, true, listener);
   }
 
   /** Captured bytes of this direction, in order; any split, including one byte at a time. */
@@ -84,14 +130,45 @@ public final class WebSocketDecoder {
     return deflate;
   }
 
-  /** Whether frame boundaries were lost (after a gap over a frame header); bytes are dropped. */
+  /** Whether this decoder was made by {@link #midStream}: the handshake was not seen. */
+  public boolean isMidStream() {
+    return midStream;
+  }
+
+  /**
+   * Whether frame boundaries are unknown right now (after a gap over a frame header, or before a
+   * mid-stream decoder found its first frame): bytes are held while searching.
+   */
   public boolean isFramingLost() {
     return parser.state() == WebSocketFrameParser.State.LOST;
   }
 
-  /** Bytes dropped because framing was lost or the direction had ended, gaps included. */
+  /**
+   * Bytes dropped: skipped while searching for a frame header, never captured while framing was
+   * lost, or after the direction had ended.
+   */
   public long droppedBytes() {
     return parser.droppedBytes();
+  }
+
+  /**
+   * Bytes held while searching for a frame header, at most {@link WebSocketConfig#maxResyncBytes}.
+   */
+  public int heldBytes() {
+    return parser.heldBytes();
+  }
+
+  /** What this direction has read so far, counted. */
+  public WebSocketCounters counters() {
+    return tally.counters();
+  }
+
+  /**
+   * The capacity of the arrays the decoder keeps between calls: what it costs in memory, bounded by
+   * the configured limits whatever the peers send.
+   */
+  long retainedBytes() {
+    return (long) parser.retainedBytes() + assembler.retainedBytes();
   }
 
   /** Writes the whole decoder state; the listener is not part of it. */
@@ -100,6 +177,8 @@ public final class WebSocketDecoder {
     out.writeBoolean(sentByClient);
     out.writeInt(config.maxContentBytes());
     out.writeLong(config.maxInflatedBytes());
+    out.writeInt(config.maxResyncBytes());
+    out.writeBoolean(midStream);
     out.writeBoolean(deflate != null);
     if (deflate != null) {
       out.writeBoolean(deflate.serverNoContextTakeover());
@@ -109,6 +188,7 @@ public final class WebSocketDecoder {
     }
     parser.writeTo(out);
     assembler.writeTo(out);
+    tally.writeTo(out);
   }
 
   /**
@@ -119,14 +199,22 @@ public final class WebSocketDecoder {
   public static WebSocketDecoder readSnapshot(DataInput in, WebSocketListener listener)
       throws IOException {
     int version = in.readUnsignedByte();
-    if (version != SNAPSHOT_VERSION) {
+    if (version != 1 && version != SNAPSHOT_VERSION) {
       throw new IOException("unsupported WebSocket decoder snapshot version " + version);
     }
     boolean sentByClient = in.readBoolean();
     WebSocketConfig config;
     PerMessageDeflate deflate = null;
+    boolean midStream = false;
     try {
-      config = new WebSocketConfig(in.readInt(), in.readLong());
+      int maxContentBytes = in.readInt();
+      long maxInflatedBytes = in.readLong();
+      int maxResyncBytes = WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES;
+      if (version >= 2) {
+        maxResyncBytes = in.readInt();
+        midStream = in.readBoolean();
+      }
+      config = new WebSocketConfig(maxContentBytes, maxInflatedBytes, maxResyncBytes);
       if (in.readBoolean()) {
         deflate =
             new PerMessageDeflate(
@@ -135,9 +223,16 @@ public final class WebSocketDecoder {
     } catch (IllegalArgumentException e) {
       throw new IOException("malformed WebSocket decoder snapshot", e);
     }
-    WebSocketDecoder decoder = new WebSocketDecoder(sentByClient, config, deflate, listener);
-    decoder.parser.readFrom(in);
-    decoder.assembler.readFrom(in);
+    if (midStream && deflate != null) {
+      throw new IOException("malformed WebSocket decoder snapshot: mid-stream with an extension");
+    }
+    WebSocketDecoder decoder =
+        new WebSocketDecoder(sentByClient, config, deflate, midStream, listener);
+    decoder.parser.readFrom(in, version);
+    decoder.assembler.readFrom(in, version);
+    if (version >= 2) {
+      decoder.tally.readFrom(in);
+    }
     return decoder;
   }
 
@@ -145,6 +240,7 @@ public final class WebSocketDecoder {
   private final class Forwarder implements WebSocketListener {
     @Override
     public void onMessage(WsMessage message) {
+      tally.message(message);
       listener.onMessage(message);
     }
 

@@ -12,6 +12,7 @@ import static io.tapflow.processor.websocket.WebSocketProtocol.opcodeName;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -20,6 +21,12 @@ import java.util.Locale;
  * <p>A push parser whose whole state is {@link State} plus a few scalars, so it can stop after any
  * byte, be snapshotted and carry on. Payload is passed through in the chunks it arrives in and
  * never buffered here, so a frame claiming 2^63-1 bytes costs nothing until its bytes come.
+ *
+ * <p>When framing is lost (a gap where a header was due, a corrupt length) or was never known (a
+ * mid-stream decoder), the parser holds up to {@link WebSocketConfig#maxResyncBytes()} bytes and
+ * asks {@link FrameSearch} at each offset, in order, whether a frame starts there. The bytes before
+ * the first frame found are skipped and counted; the bytes from it on are parsed as usual. Only the
+ * bytes still undecided are held, so the search never holds more than that bound.
  */
 final class WebSocketFrameParser {
 
@@ -35,7 +42,10 @@ final class WebSocketFrameParser {
     MASKING_KEY,
     /** Payload data. */
     PAYLOAD_DATA,
-    /** Frame boundaries are unknown after a gap or a corrupt header; bytes are dropped. */
+    /**
+     * Frame boundaries are unknown (after a gap or a corrupt header, or at the start of a
+     * mid-stream decoder): bytes are held while searching for the next frame header.
+     */
     LOST,
     /** The direction ended. */
     ENDED
@@ -43,9 +53,15 @@ final class WebSocketFrameParser {
 
   private static final int UNMASK_CHUNK_LENGTH = 8192;
 
+  /** The search window starts this small and doubles up to twice the bound. */
+  private static final int MIN_WINDOW_CAPACITY = 256;
+
   private final boolean sentByClient;
+  private final int maxResyncBytes;
   private final FrameHandler handler;
   private final WebSocketListener anomalies;
+  private final Tally tally;
+  private final FrameSearch search;
 
   /** Scratch space for unmasking; not part of the state. */
   private byte[] unmasked;
@@ -66,10 +82,40 @@ final class WebSocketFrameParser {
   /** Bytes dropped because framing was lost or the direction had ended, gaps included. */
   private long droppedBytes;
 
-  WebSocketFrameParser(boolean sentByClient, FrameHandler handler, WebSocketListener anomalies) {
+  /**
+   * LOST only: the bytes still undecided are {@code window[windowStart..windowEnd)}, at most {@link
+   * #maxResyncBytes} of them; the array is up to twice that, so that it is compacted seldom.
+   */
+  private byte[] window;
+
+  private int windowStart;
+  private int windowEnd;
+
+  /** LOST only: captured bytes skipped since framing was lost. */
+  private long searchSkippedBytes;
+
+  /**
+   * @param rsv1Allowed whether RSV1 may mark a compressed message, for the search:
+   *     permessage-deflate was negotiated or the handshake is unknown
+   * @param midStream whether the direction is joined at an unknown point: start by searching
+   */
+  WebSocketFrameParser(
+      boolean sentByClient,
+      boolean rsv1Allowed,
+      boolean midStream,
+      int maxResyncBytes,
+      FrameHandler handler,
+      WebSocketListener anomalies,
+      Tally tally) {
     this.sentByClient = sentByClient;
+    this.maxResyncBytes = maxResyncBytes;
     this.handler = handler;
     this.anomalies = anomalies;
+    this.tally = tally;
+    this.search = new FrameSearch(sentByClient, rsv1Allowed);
+    if (midStream) {
+      state = State.LOST;
+    }
   }
 
   void onData(byte[] buf, int off, int len, long timestampNanos) {
@@ -78,16 +124,23 @@ final class WebSocketFrameParser {
     while (pos < end) {
       pos =
           switch (state) {
-            case FRAME_START -> readFrameStart(buf[pos], pos);
-            case PAYLOAD_LENGTH -> readPayloadLength(buf[pos], pos, timestampNanos);
-            case EXTENDED_PAYLOAD_LENGTH ->
-                readExtendedPayloadLength(buf, pos, end, timestampNanos);
-            case MASKING_KEY -> readMaskingKey(buf, pos, end, timestampNanos);
-            case PAYLOAD_DATA -> readPayloadData(buf, pos, end, timestampNanos);
-            case LOST -> resynchronize(buf, pos, end);
+            case LOST -> hold(buf, pos, end, timestampNanos);
             case ENDED -> drop(pos, end);
+            default -> step(buf, pos, end, timestampNanos);
           };
     }
+  }
+
+  /** Reads bytes in one of the states where the frame boundaries are known. */
+  private int step(byte[] buf, int pos, int end, long timestampNanos) {
+    return switch (state) {
+      case FRAME_START -> readFrameStart(buf[pos], pos);
+      case PAYLOAD_LENGTH -> readPayloadLength(buf[pos], pos, timestampNanos);
+      case EXTENDED_PAYLOAD_LENGTH -> readExtendedPayloadLength(buf, pos, end, timestampNanos);
+      case MASKING_KEY -> readMaskingKey(buf, pos, end, timestampNanos);
+      case PAYLOAD_DATA -> readPayloadData(buf, pos, end, timestampNanos);
+      case LOST, ENDED -> throw new IllegalStateException("framing unknown in state " + state);
+    };
   }
 
   /**
@@ -116,7 +169,16 @@ final class WebSocketFrameParser {
       }
       case FRAME_START, PAYLOAD_LENGTH, EXTENDED_PAYLOAD_LENGTH, MASKING_KEY ->
           loseFraming("length=" + length + " state=" + stateName(), length, timestampNanos);
-      case LOST, ENDED -> droppedBytes += length;
+      case LOST -> {
+        // The held bytes end here: a frame that ends exactly at the gap can be taken now.
+        finishSearch(timestampNanos);
+        if (state == State.LOST) {
+          droppedBytes += length;
+        } else {
+          onGap(length, timestampNanos);
+        }
+      }
+      case ENDED -> droppedBytes += length;
     }
   }
 
@@ -124,6 +186,9 @@ final class WebSocketFrameParser {
   void onEnd(long timestampNanos) {
     if (state == State.ENDED) {
       return;
+    }
+    if (state == State.LOST) {
+      finishSearch(timestampNanos);
     }
     String partialFrame =
         switch (state) {
@@ -148,6 +213,16 @@ final class WebSocketFrameParser {
 
   long droppedBytes() {
     return droppedBytes;
+  }
+
+  /** Bytes held while searching for a frame header. */
+  int heldBytes() {
+    return windowEnd - windowStart;
+  }
+
+  /** The capacity of the arrays this parser keeps between calls. */
+  int retainedBytes() {
+    return (window == null ? 0 : window.length) + (unmasked == null ? 0 : unmasked.length);
   }
 
   private int readFrameStart(byte b, int pos) {
@@ -244,6 +319,8 @@ final class WebSocketFrameParser {
       report(WebSocketAnomalies.MASKED_SERVER_FRAME, frameDetail(), timestampNanos);
     }
     payloadRead = 0;
+    tally.frame(firstByte & B0_OPCODE);
+    tally.wireBytes(headerLength());
     handler.onFrameHeader(
         (firstByte & B0_FIN) != 0,
         (firstByte >> 4) & 0x7,
@@ -259,6 +336,7 @@ final class WebSocketFrameParser {
 
   private int readPayloadData(byte[] buf, int pos, int end, long timestampNanos) {
     int n = (int) Math.min(end - pos, payloadLength - payloadRead);
+    tally.wireBytes(n);
     if ((secondByte & B1_MASK) == 0) {
       handler.onFramePayload(buf, pos, n, timestampNanos);
     } else {
@@ -303,16 +381,134 @@ final class WebSocketFrameParser {
     handler.onFramingLost(timestampNanos);
   }
 
+  /** The length of the current frame's header. */
+  private int headerLength() {
+    int length7 = secondByte & B1_PAYLOAD_LEN;
+    int lengthBytes = length7 == PAYLOAD_LEN_16 ? 2 : length7 == PAYLOAD_LEN_64 ? 8 : 0;
+    return 2 + lengthBytes + ((secondByte & B1_MASK) != 0 ? MASKING_KEY_LENGTH : 0);
+  }
+
   /**
-   * Hook for finding the next frame header after framing was lost. Not implemented yet: every byte
-   * is dropped until the direction ends. An implementation would look for a plausible frame start,
-   * set {@link #state} to {@link State#FRAME_START} and return its position; the handler holds
-   * nothing partial by then, having been told {@link FrameHandler#onFramingLost}.
+   * Takes bytes into the search window, as many as the bound leaves room for, and searches them.
    *
-   * @return the position of the first byte not consumed
+   * @return the position of the first byte not taken
    */
-  private int resynchronize(byte[] buf, int pos, int end) {
-    return drop(pos, end);
+  private int hold(byte[] buf, int pos, int end, long timestampNanos) {
+    if (maxResyncBytes == 0) {
+      skip(end - pos);
+      return end;
+    }
+    int n = Math.min(end - pos, maxResyncBytes - heldBytes());
+    makeRoom(n);
+    System.arraycopy(buf, pos, window, windowEnd, n);
+    windowEnd += n;
+    resynchronize(FrameSearch.Horizon.OPEN, timestampNanos);
+    return pos + n;
+  }
+
+  /** The held bytes are all there will be before a gap or the end: decide on every one. */
+  private void finishSearch(long timestampNanos) {
+    resynchronize(FrameSearch.Horizon.DATA_ENDS, timestampNanos);
+    if (state == State.LOST) {
+      skip(heldBytes());
+      releaseWindow();
+    }
+  }
+
+  /**
+   * Finds the next frame header in the held bytes: skips the offsets where no frame starts, and
+   * from the first where one does, parses the held bytes as usual. Stops at an offset that is
+   * undecided until more bytes come, unless the window is full, in which case that offset is
+   * decided with what there is.
+   *
+   * @param horizon {@link FrameSearch.Horizon#DATA_ENDS} when no more bytes follow the held ones
+   */
+  private void resynchronize(FrameSearch.Horizon horizon, long timestampNanos) {
+    while (state == State.LOST && windowStart < windowEnd) {
+      FrameSearch.Verdict verdict = FrameSearch.Verdict.NOT_A_FRAME;
+      while (windowStart < windowEnd) {
+        FrameSearch.Horizon reach =
+            horizon == FrameSearch.Horizon.OPEN && heldBytes() == maxResyncBytes
+                ? FrameSearch.Horizon.WINDOW_FULL
+                : horizon;
+        verdict = search.judge(window, windowStart, windowEnd, reach);
+        if (verdict != FrameSearch.Verdict.NOT_A_FRAME) {
+          break;
+        }
+        windowStart++;
+        skip(1);
+      }
+      if (verdict != FrameSearch.Verdict.FRAME) {
+        return;
+      }
+      int frameStart = search.refine(window, windowStart, windowEnd);
+      skip(frameStart - windowStart);
+      windowStart = frameStart;
+      report(
+          WebSocketAnomalies.RESYNCHRONIZED,
+          "skipped_bytes="
+              + searchSkippedBytes
+              + " opcode="
+              + opcodeName(FrameSearch.opcodeAt(window, windowStart))
+              + " payload_length="
+              + FrameSearch.payloadLengthAt(window, windowStart),
+          timestampNanos);
+      tally.resynchronized();
+      searchSkippedBytes = 0;
+      byte[] held = Arrays.copyOfRange(window, windowStart, windowEnd);
+      windowStart = 0;
+      windowEnd = 0;
+      state = State.FRAME_START;
+      handler.onResynchronized(timestampNanos);
+      int pos = 0;
+      while (pos < held.length && state != State.LOST) {
+        pos = step(held, pos, held.length, timestampNanos);
+      }
+      if (state == State.LOST) {
+        // Framing was lost again inside the held bytes: search what is left of them.
+        System.arraycopy(held, pos, window, 0, held.length - pos);
+        windowEnd = held.length - pos;
+      } else {
+        releaseWindow();
+      }
+    }
+  }
+
+  /**
+   * Makes room for {@code n} more bytes at the end of the window. The array is kept at least twice
+   * the held bytes (up to twice the bound), so each compaction is paid for by as many appended
+   * bytes as it moves.
+   */
+  private void makeRoom(int n) {
+    if (window != null && windowEnd + n <= window.length) {
+      return;
+    }
+    int held = heldBytes();
+    long wanted = 2L * (held + n);
+    if (window == null || (wanted > window.length && window.length < 2L * maxResyncBytes)) {
+      int capacity = (int) Math.min(2L * maxResyncBytes, Math.max(MIN_WINDOW_CAPACITY, wanted));
+      byte[] grown = new byte[capacity];
+      if (held > 0) {
+        System.arraycopy(window, windowStart, grown, 0, held);
+      }
+      window = grown;
+    } else {
+      System.arraycopy(window, windowStart, window, 0, held);
+    }
+    windowStart = 0;
+    windowEnd = held;
+  }
+
+  private void releaseWindow() {
+    window = null;
+    windowStart = 0;
+    windowEnd = 0;
+  }
+
+  private void skip(long n) {
+    droppedBytes += n;
+    searchSkippedBytes += n;
+    tally.skippedBytes(n);
   }
 
   private int drop(int pos, int end) {
@@ -343,9 +539,19 @@ final class WebSocketFrameParser {
     out.writeBoolean(unmaskedClientFrameReported);
     out.writeBoolean(maskedServerFrameReported);
     out.writeLong(droppedBytes);
+    out.writeInt(heldBytes());
+    if (heldBytes() > 0) {
+      out.write(window, windowStart, heldBytes());
+    }
+    out.writeLong(searchSkippedBytes);
   }
 
-  void readFrom(DataInput in) throws IOException {
+  /**
+   * Restores the state {@link #writeTo} wrote.
+   *
+   * @param version the decoder snapshot version: version 1 had no search window
+   */
+  void readFrom(DataInput in, int version) throws IOException {
     int ordinal = in.readUnsignedByte();
     if (ordinal >= State.values().length) {
       throw new IOException("unknown frame parser state " + ordinal);
@@ -360,5 +566,20 @@ final class WebSocketFrameParser {
     unmaskedClientFrameReported = in.readBoolean();
     maskedServerFrameReported = in.readBoolean();
     droppedBytes = in.readLong();
+    releaseWindow();
+    searchSkippedBytes = 0;
+    if (version < 2) {
+      return;
+    }
+    int held = in.readInt();
+    if (held < 0 || held > maxResyncBytes || (held > 0 && state != State.LOST)) {
+      throw new IOException("search window of " + held + " bytes in state " + state);
+    }
+    if (held > 0) {
+      window = new byte[Math.max(MIN_WINDOW_CAPACITY, held)];
+      in.readFully(window, 0, held);
+      windowEnd = held;
+    }
+    searchSkippedBytes = in.readLong();
   }
 }

@@ -23,6 +23,9 @@ import java.nio.charset.StandardCharsets;
  * injected in the middle of a fragmented message"), so the open data message and the current
  * control frame are kept apart. Content is buffered only up to the configured caps; lengths are
  * counted in full.
+ *
+ * <p>A mid-stream assembler has seen no handshake: RSV1 may mark a compressed message, but with no
+ * window and no parameters such a message is delivered uninflated, without content.
  */
 final class WebSocketMessageAssembler implements FrameHandler {
 
@@ -48,6 +51,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
 
   private final WebSocketConfig config;
   private final PerMessageDeflate deflate;
+  private final boolean midStream;
   private final WebSocketListener listener;
   private final MessageInflater inflater;
 
@@ -66,18 +70,40 @@ final class WebSocketMessageAssembler implements FrameHandler {
   /** Whether the open text message's UTF-8 can still be checked: false after a gap. */
   private boolean messageUtf8Checked;
 
+  /** The open message's first frame is the one found by searching. */
+  private boolean messageResynchronized;
+
+  /** The next message to start is the first since frame boundaries were found by searching. */
+  private boolean resynchronizedPending;
+
+  /**
+   * Frame boundaries were found by searching and no data message has started since: continuations
+   * of a message whose start was lost may still come.
+   */
+  private boolean lostMessageMayContinue;
+
+  /** Whether {@link WebSocketAnomalies#COMPRESSED_WITHOUT_HANDSHAKE} was reported. */
+  private boolean compressedWithoutHandshakeReported;
+
   private int controlOpcode;
   private long controlPayloadLength;
   private long controlMissingBytes;
+  private boolean controlResynchronized;
   private final CappedBuffer controlContent;
 
+  /**
+   * @param deflate the negotiated permessage-deflate parameters, or null
+   * @param midStream whether the handshake is unknown (then {@code deflate} is null)
+   */
   WebSocketMessageAssembler(
       boolean sentByClient,
       WebSocketConfig config,
       PerMessageDeflate deflate,
+      boolean midStream,
       WebSocketListener listener) {
     this.config = config;
     this.deflate = deflate;
+    this.midStream = midStream;
     this.listener = listener;
     this.inflater = deflate == null ? null : new MessageInflater(deflate, sentByClient);
     this.messageContent = new CappedBuffer(config.maxContentBytes());
@@ -147,6 +173,12 @@ final class WebSocketMessageAssembler implements FrameHandler {
   }
 
   @Override
+  public void onResynchronized(long timestampNanos) {
+    resynchronizedPending = true;
+    lostMessageMayContinue = true;
+  }
+
+  @Override
   public void onStreamEnd(String partialFrame, long timestampNanos) {
     StringBuilder detail = new StringBuilder();
     if (messageOpcode != NO_MESSAGE) {
@@ -186,24 +218,33 @@ final class WebSocketMessageAssembler implements FrameHandler {
       }
       closeMessage();
     }
-    checkRsv(rsv, deflate == null ? 0 : RSV1, opcode, timestampNanos);
+    boolean compressionPossible = deflate != null || midStream;
+    checkRsv(rsv, compressionPossible ? RSV1 : 0, opcode, timestampNanos);
     messageOpcode = opcode;
-    messageCompressed = deflate != null && (rsv & RSV1) != 0;
+    messageCompressed = compressionPossible && (rsv & RSV1) != 0;
     messageFragments = 1;
     messagePayloadLength = payloadLength;
     messageMissingBytes = 0;
     messageUtf8.reset();
-    messageUtf8Checked = opcode == OPCODE_TEXT;
+    // Compressed text is checked as it inflates; text that cannot be inflated is not checked.
+    messageUtf8Checked = opcode == OPCODE_TEXT && (!messageCompressed || inflater != null);
+    messageResynchronized = resynchronizedPending;
+    resynchronizedPending = false;
+    lostMessageMayContinue = false;
     return FrameRole.DATA;
   }
 
   private FrameRole readContinuationFrame(
       boolean fin, int rsv, long payloadLength, long timestampNanos) {
     if (messageOpcode == NO_MESSAGE) {
-      report(
-          WebSocketAnomalies.UNEXPECTED_CONTINUATION,
-          "payload_length=" + payloadLength + " fin=" + fin,
-          timestampNanos);
+      // Right after frame boundaries were found again, the rest of a message whose start was lost
+      // is expected, not a violation: the loss was reported.
+      if (!lostMessageMayContinue) {
+        report(
+            WebSocketAnomalies.UNEXPECTED_CONTINUATION,
+            "payload_length=" + payloadLength + " fin=" + fin,
+            timestampNanos);
+      }
       return FrameRole.SKIPPED;
     }
     // "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames and non-first
@@ -231,6 +272,8 @@ final class WebSocketMessageAssembler implements FrameHandler {
     controlOpcode = opcode;
     controlPayloadLength = payloadLength;
     controlMissingBytes = 0;
+    controlResynchronized = resynchronizedPending;
+    resynchronizedPending = false;
     controlContent.clear();
     return FrameRole.CONTROL;
   }
@@ -265,7 +308,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
             + " rsv3="
             + (rsv & 1)
             + " extension="
-            + (deflate == null ? "none" : PerMessageDeflate.EXTENSION_NAME),
+            + (deflate != null ? PerMessageDeflate.EXTENSION_NAME : midStream ? "unknown" : "none"),
         timestampNanos);
   }
 
@@ -277,8 +320,8 @@ final class WebSocketMessageAssembler implements FrameHandler {
       }
       return;
     }
-    if (messageMissingBytes > 0) {
-      return; // DEFLATE data cannot be inflated past a hole; stop buffering it
+    if (messageMissingBytes > 0 || inflater == null) {
+      return; // DEFLATE data cannot be inflated past a hole or without its window; don't keep it
     }
     boolean wasTruncated = messageCompressedBytes.isTruncated();
     messageCompressedBytes.append(buf, off, len);
@@ -301,6 +344,16 @@ final class WebSocketMessageAssembler implements FrameHandler {
     if (!messageCompressed) {
       content = messageContent.toByteArray();
       truncated = messageContent.isTruncated();
+    } else if (inflater == null) {
+      if (!compressedWithoutHandshakeReported) {
+        compressedWithoutHandshakeReported = true;
+        report(
+            WebSocketAnomalies.COMPRESSED_WITHOUT_HANDSHAKE,
+            "opcode=" + opcodeName(messageOpcode) + " compressed_length=" + messagePayloadLength,
+            timestampNanos);
+      }
+      content = EMPTY;
+      truncated = true;
     } else if (messageMissingBytes > 0) {
       report(
           WebSocketAnomalies.DECOMPRESSION_FAILED,
@@ -376,7 +429,8 @@ final class WebSocketMessageAssembler implements FrameHandler {
             messageCompressed,
             messageFragments,
             timestampNanos,
-            messageMissingBytes));
+            messageMissingBytes,
+            messageResynchronized));
     closeMessage();
   }
 
@@ -408,7 +462,9 @@ final class WebSocketMessageAssembler implements FrameHandler {
             false,
             1,
             timestampNanos,
-            controlMissingBytes));
+            controlMissingBytes,
+            controlResynchronized));
+    controlResynchronized = false;
     controlContent.clear();
   }
 
@@ -439,6 +495,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
     messageCompressedBytes.clear();
     messageUtf8.reset();
     messageUtf8Checked = false;
+    messageResynchronized = false;
   }
 
   private void report(String code, String detail, long timestampNanos) {
@@ -469,9 +526,19 @@ final class WebSocketMessageAssembler implements FrameHandler {
     if (inflater != null) {
       inflater.writeTo(out);
     }
+    out.writeBoolean(messageResynchronized);
+    out.writeBoolean(resynchronizedPending);
+    out.writeBoolean(controlResynchronized);
+    out.writeBoolean(compressedWithoutHandshakeReported);
+    out.writeBoolean(lostMessageMayContinue);
   }
 
-  void readFrom(DataInput in) throws IOException {
+  /**
+   * Restores the state {@link #writeTo} wrote.
+   *
+   * @param version the decoder snapshot version: version 1 had no resynchronisation flags
+   */
+  void readFrom(DataInput in, int version) throws IOException {
     int role = in.readUnsignedByte();
     if (role >= FrameRole.values().length) {
       throw new IOException("unknown frame role " + role);
@@ -497,5 +564,20 @@ final class WebSocketMessageAssembler implements FrameHandler {
     if (inflater != null) {
       inflater.readFrom(in);
     }
+    if (version >= 2) {
+      messageResynchronized = in.readBoolean();
+      resynchronizedPending = in.readBoolean();
+      controlResynchronized = in.readBoolean();
+      compressedWithoutHandshakeReported = in.readBoolean();
+      lostMessageMayContinue = in.readBoolean();
+    }
+  }
+
+  /** The capacity of the arrays this assembler keeps between calls. */
+  int retainedBytes() {
+    return messageContent.capacity()
+        + messageCompressedBytes.capacity()
+        + controlContent.capacity()
+        + (inflater == null ? 0 : inflater.retainedBytes());
   }
 }

@@ -26,8 +26,14 @@ import java.util.Objects;
  *     null when there are no reason bytes
  * @param compressed RSV1 was set on the first frame under permessage-deflate
  * @param fragments frames in the message (1 for control frames)
- * @param timestampNanos capture time of the data that completed the message
+ * @param timestampNanos capture time of the data that completed the message; for a message read
+ *     from bytes held while the decoder searched for frame boundaries, the capture time of the data
+ *     that ended the search
  * @param missingBytes payload bytes lost in capture gaps (0 normally)
+ * @param resynchronized this is the first message to start after the decoder found frame boundaries
+ *     by searching, after framing was lost (a gap over a frame header) or at the start of a
+ *     mid-stream decoder: what came before it in the direction is unknown, and in rare cases (see
+ *     {@link WebSocketAnomalies#RESYNCHRONIZED}) it is made of bytes that only looked like a frame
  */
 public record WsMessage(
     WsOpcode opcode,
@@ -39,7 +45,8 @@ public record WsMessage(
     boolean compressed,
     int fragments,
     long timestampNanos,
-    long missingBytes) {
+    long missingBytes,
+    boolean resynchronized) {
 
   private static final int TO_STRING_CONTENT_BYTES = 32;
 
@@ -65,7 +72,8 @@ public record WsMessage(
         && compressed == m.compressed
         && fragments == m.fragments
         && timestampNanos == m.timestampNanos
-        && missingBytes == m.missingBytes;
+        && missingBytes == m.missingBytes
+        && resynchronized == m.resynchronized;
   }
 
   @Override
@@ -79,7 +87,8 @@ public record WsMessage(
                 compressed,
                 fragments,
                 timestampNanos,
-                missingBytes)
+                missingBytes,
+                resynchronized)
             * 31
         + Arrays.hashCode(content);
   }
@@ -110,6 +119,8 @@ public record WsMessage(
         + timestampNanos
         + ", missingBytes="
         + missingBytes
+        + ", resynchronized="
+        + resynchronized
         + "]";
   }
 }

@@ -32,7 +32,7 @@ class WebSocketDecoderAnomalyTest {
   }
 
   private static WsMessage plain(WsOpcode opcode, byte[] content) {
-    return new WsMessage(opcode, content, content.length, false, null, null, false, 1, T, 0);
+    return new WsMessage(opcode, content, content.length, false, null, null, false, 1, T, 0, false);
   }
 
   private static Anomaly anomaly(String code, String detail) {
@@ -74,7 +74,7 @@ class WebSocketDecoderAnomalyTest {
         List.of(
             anomaly(WebSocketAnomalies.CONTROL_FRAME_TOO_LONG, "opcode=close payload_length=258"),
             new WsMessage(
-                WsOpcode.CLOSE, payload, 258, false, 1000, "C".repeat(256), false, 1, T, 0)),
+                WsOpcode.CLOSE, payload, 258, false, 1000, "C".repeat(256), false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -144,7 +144,8 @@ class WebSocketDecoderAnomalyTest {
             anomaly(
                 WebSocketAnomalies.RSV_WITHOUT_EXTENSION,
                 "opcode=continuation rsv1=1 rsv2=0 rsv3=0 extension=permessage-deflate"),
-            new WsMessage(WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, true, 2, T, 0)),
+            new WsMessage(
+                WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, true, 2, T, 0, false)),
         recorder.events);
   }
 
@@ -176,7 +177,8 @@ class WebSocketDecoderAnomalyTest {
     feed(server(), "01 02 61 e2  80 02 9c 93");
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.TEXT, utf8("a✓"), 4, false, null, null, false, 2, T, 0)),
+        List.of(
+            new WsMessage(WsOpcode.TEXT, utf8("a✓"), 4, false, null, null, false, 2, T, 0, false)),
         recorder.events);
   }
 
@@ -195,7 +197,17 @@ class WebSocketDecoderAnomalyTest {
         List.of(
             anomaly(WebSocketAnomalies.INVALID_UTF8, "opcode=close offset=3"),
             new WsMessage(
-                WsOpcode.CLOSE, hex("03 e8 61 ff"), 4, false, 1000, "a\uFFFD", false, 1, T, 0)),
+                WsOpcode.CLOSE,
+                hex("03 e8 61 ff"),
+                4,
+                false,
+                1000,
+                "a\uFFFD",
+                false,
+                1,
+                T,
+                0,
+                false)),
         recorder.events);
   }
 
@@ -206,7 +218,8 @@ class WebSocketDecoderAnomalyTest {
     assertEquals(
         List.of(
             anomaly(WebSocketAnomalies.INVALID_CLOSE_CODE, "close_code=1005"),
-            new WsMessage(WsOpcode.CLOSE, hex("03 ed"), 2, false, 1005, null, false, 1, T, 0)),
+            new WsMessage(
+                WsOpcode.CLOSE, hex("03 ed"), 2, false, 1005, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -244,7 +257,7 @@ class WebSocketDecoderAnomalyTest {
     assertEquals(
         List.of(
             anomaly(WebSocketAnomalies.INVALID_CLOSE_CODE, "payload_length=1"),
-            new WsMessage(WsOpcode.CLOSE, hex("03"), 1, false, null, null, false, 1, T, 0)),
+            new WsMessage(WsOpcode.CLOSE, hex("03"), 1, false, null, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -344,7 +357,7 @@ class WebSocketDecoderAnomalyTest {
   }
 
   @Test
-  void payloadLengthWithTheTopBitSetLosesFraming() {
+  void payloadLengthWithTheTopBitSetLosesFramingUntilTheNextFrameHeader() {
     WebSocketDecoder decoder = server();
     feed(decoder, "82 7f 80 00 00 00 00 00 00 00  81 02 68 69");
 
@@ -355,7 +368,17 @@ class WebSocketDecoderAnomalyTest {
                 "opcode=binary payload_length=9223372036854775808")),
         recorder.events);
     assertTrue(decoder.isFramingLost());
-    assertEquals(4, decoder.droppedBytes());
+    assertEquals(4, decoder.heldBytes());
+
+    decoder.onEnd(T);
+
+    assertEquals(
+        List.of(
+            anomaly(
+                WebSocketAnomalies.RESYNCHRONIZED, "skipped_bytes=0 opcode=text payload_length=2"),
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0, true)),
+        recorder.events.subList(1, 3));
+    assertEquals(0, decoder.droppedBytes());
   }
 
   @Test

@@ -36,7 +36,7 @@ class WebSocketDecoderDeflateTest {
   private static WsMessage compressedText(String text, int fragments) {
     byte[] content = utf8(text);
     return new WsMessage(
-        WsOpcode.TEXT, content, content.length, false, null, null, true, fragments, T, 0);
+        WsOpcode.TEXT, content, content.length, false, null, null, true, fragments, T, 0, false);
   }
 
   @ParameterizedTest
@@ -71,7 +71,7 @@ class WebSocketDecoderDeflateTest {
                 "opcode=text error=invalid_distance_too_far_back compressed_length=5"
                     + " inflated_length=0",
                 T),
-            new WsMessage(WsOpcode.TEXT, new byte[0], 0, true, null, null, true, 1, T, 0)),
+            new WsMessage(WsOpcode.TEXT, new byte[0], 0, true, null, null, true, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -133,7 +133,7 @@ class WebSocketDecoderDeflateTest {
     assertEquals(
         List.of(
             compressedText("Hello", 1),
-            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0),
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0, false),
             compressedText("Hello", 1)),
         recorder.events);
   }
@@ -144,7 +144,8 @@ class WebSocketDecoderDeflateTest {
 
     assertEquals(
         List.of(
-            new WsMessage(WsOpcode.BINARY, hex("01 02 03"), 3, false, null, null, false, 1, T, 0)),
+            new WsMessage(
+                WsOpcode.BINARY, hex("01 02 03"), 3, false, null, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -178,7 +179,7 @@ class WebSocketDecoderDeflateTest {
     for (byte[] message : messages) {
       expected.add(
           new WsMessage(
-              WsOpcode.BINARY, message, message.length, false, null, null, true, 1, T, 0));
+              WsOpcode.BINARY, message, message.length, false, null, null, true, 1, T, 0, false));
     }
     assertEquals(expected, recorder.events);
   }
@@ -208,7 +209,17 @@ class WebSocketDecoderDeflateTest {
                 "opcode=binary exceeded=inflated_length limit=16777216",
                 T),
             new WsMessage(
-                WsOpcode.BINARY, new byte[1 << 20], 16L << 20, true, null, null, true, 1, T, 0)),
+                WsOpcode.BINARY,
+                new byte[1 << 20],
+                16L << 20,
+                true,
+                null,
+                null,
+                true,
+                1,
+                T,
+                0,
+                false)),
         recorder.events);
   }
 
@@ -217,7 +228,10 @@ class WebSocketDecoderDeflateTest {
     RecordingListener recorder = new RecordingListener();
     WebSocketDecoder decoder =
         new WebSocketDecoder(
-            false, new WebSocketConfig(1024, 8), PerMessageDeflate.DEFAULT, recorder);
+            false,
+            new WebSocketConfig(1024, 8, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+            PerMessageDeflate.DEFAULT,
+            recorder);
 
     // The no-compression example: 5 bytes of stored block header, then "Hello" stored as is.
     decoder.onData(hex("c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00"), 0, 13, T);
@@ -228,7 +242,7 @@ class WebSocketDecoderDeflateTest {
                 WebSocketAnomalies.DECOMPRESSION_LIMIT,
                 "opcode=text exceeded=compressed_length limit=8",
                 T),
-            new WsMessage(WsOpcode.TEXT, utf8("Hel"), 3, true, null, null, true, 1, T, 0)),
+            new WsMessage(WsOpcode.TEXT, utf8("Hel"), 3, true, null, null, true, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -236,7 +250,10 @@ class WebSocketDecoderDeflateTest {
   void compressedFrameClaimingTheLargestLengthBuffersNoMoreThanTheLimit() throws IOException {
     WebSocketDecoder decoder =
         new WebSocketDecoder(
-            false, new WebSocketConfig(1024, 4096), PerMessageDeflate.DEFAULT, recorder);
+            false,
+            new WebSocketConfig(1024, 4096, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+            PerMessageDeflate.DEFAULT,
+            recorder);
     decoder.onData(hex("c2 7f 7f ff ff ff ff ff ff ff"), 0, 10, T);
     byte[] chunk = new byte[64 * 1024];
     for (int i = 0; i < 16; i++) {
@@ -265,7 +282,7 @@ class WebSocketDecoderDeflateTest {
                 WebSocketAnomalies.DECOMPRESSION_FAILED,
                 "opcode=text error=invalid_block_type compressed_length=2 inflated_length=0",
                 T),
-            new WsMessage(WsOpcode.TEXT, new byte[0], 0, true, null, null, true, 1, T, 0)),
+            new WsMessage(WsOpcode.TEXT, new byte[0], 0, true, null, null, true, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -281,7 +298,8 @@ class WebSocketDecoderDeflateTest {
     assertEquals(
         List.of(
             new Anomaly(WebSocketAnomalies.INVALID_UTF8, "opcode=text offset=2", T),
-            new WsMessage(WsOpcode.TEXT, hex("48 69 ff"), 3, false, null, null, true, 1, T, 0)),
+            new WsMessage(
+                WsOpcode.TEXT, hex("48 69 ff"), 3, false, null, null, true, 1, T, 0, false)),
         recorder.events);
   }
 }

@@ -36,8 +36,18 @@ class WebSocketDecoderGapTest {
     assertEquals(
         List.of(
             new WsMessage(
-                WsOpcode.BINARY, hex("00 01 02 07 08 09"), 10, false, null, null, false, 1, T, 4),
-            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0)),
+                WsOpcode.BINARY,
+                hex("00 01 02 07 08 09"),
+                10,
+                false,
+                null,
+                null,
+                false,
+                1,
+                T,
+                4,
+                false),
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0, false)),
         recorder.events);
     assertFalse(decoder.isFramingLost());
   }
@@ -51,7 +61,9 @@ class WebSocketDecoderGapTest {
     feed(decoder, "4d 51 58");
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.TEXT, utf8("Hllo"), 5, false, null, null, false, 1, T, 1)),
+        List.of(
+            new WsMessage(
+                WsOpcode.TEXT, utf8("Hllo"), 5, false, null, null, false, 1, T, 1, false)),
         recorder.events);
   }
 
@@ -64,25 +76,32 @@ class WebSocketDecoderGapTest {
 
     assertEquals(
         List.of(
-            new WsMessage(WsOpcode.BINARY, hex("01 02"), 4, false, null, null, false, 1, T + 1, 2),
-            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0)),
+            new WsMessage(
+                WsOpcode.BINARY, hex("01 02"), 4, false, null, null, false, 1, T + 1, 2, false),
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
   @Test
-  void gapWhereAHeaderIsDueLosesFraming() {
+  void gapWhereAHeaderIsDueLosesFramingUntilAFrameHeaderIsFound() {
     WebSocketDecoder decoder = server(null);
     feed(decoder, "81 02 68 69");
     decoder.onGap(6, T);
     feed(decoder, "81 02 68 69");
-    decoder.onEnd(T);
+    decoder.onEnd(T + 1);
 
     assertEquals(
         List.of(
-            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0),
-            new Anomaly(WebSocketAnomalies.GAP, "length=6 state=frame_start", T)),
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0, false),
+            new Anomaly(WebSocketAnomalies.GAP, "length=6 state=frame_start", T),
+            new Anomaly(
+                WebSocketAnomalies.RESYNCHRONIZED,
+                "skipped_bytes=0 opcode=text payload_length=2",
+                T + 1),
+            new WsMessage(
+                WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T + 1, 0, true)),
         recorder.events);
-    assertEquals(10, decoder.droppedBytes());
+    assertEquals(6, decoder.droppedBytes());
   }
 
   @Test
@@ -105,7 +124,7 @@ class WebSocketDecoderGapTest {
 
     assertEquals(
         List.of(
-            new WsMessage(WsOpcode.BINARY, hex("ab"), 5, false, null, null, false, 1, T, 4),
+            new WsMessage(WsOpcode.BINARY, hex("ab"), 5, false, null, null, false, 1, T, 4, false),
             new Anomaly(
                 WebSocketAnomalies.GAP, "length=10 state=payload_data payload_remaining=4", T)),
         recorder.events);
@@ -133,7 +152,8 @@ class WebSocketDecoderGapTest {
     feed(decoder, "69");
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0)),
+        List.of(
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -145,7 +165,9 @@ class WebSocketDecoderGapTest {
     feed(decoder, "93");
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.TEXT, hex("e2 93"), 3, false, null, null, false, 1, T, 1)),
+        List.of(
+            new WsMessage(
+                WsOpcode.TEXT, hex("e2 93"), 3, false, null, null, false, 1, T, 1, false)),
         recorder.events);
   }
 
@@ -166,14 +188,15 @@ class WebSocketDecoderGapTest {
                 WebSocketAnomalies.DECOMPRESSION_FAILED,
                 "opcode=text error=gap missing_bytes=2 compressed_length=7",
                 T),
-            new WsMessage(WsOpcode.TEXT, new byte[0], 7, true, null, null, true, 1, T, 2),
+            new WsMessage(WsOpcode.TEXT, new byte[0], 7, true, null, null, true, 1, T, 2, false),
             new Anomaly(
                 WebSocketAnomalies.DECOMPRESSION_FAILED,
                 "opcode=text error=invalid_distance_too_far_back compressed_length=5"
                     + " inflated_length=0",
                 T),
-            new WsMessage(WsOpcode.TEXT, new byte[0], 0, true, null, null, true, 1, T, 0),
-            new WsMessage(WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, true, 1, T, 0)),
+            new WsMessage(WsOpcode.TEXT, new byte[0], 0, true, null, null, true, 1, T, 0, false),
+            new WsMessage(
+                WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, true, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -186,7 +209,8 @@ class WebSocketDecoderGapTest {
 
     assertEquals(
         List.of(
-            new WsMessage(WsOpcode.CLOSE, hex("03 68 69"), 4, false, null, null, false, 1, T, 1)),
+            new WsMessage(
+                WsOpcode.CLOSE, hex("03 68 69"), 4, false, null, null, false, 1, T, 1, false)),
         recorder.events);
   }
 }

@@ -70,7 +70,8 @@ class WebSocketDecoderPeerCaptureTest {
   }
 
   private static WsMessage message(WsOpcode opcode, byte[] content, boolean compressed) {
-    return new WsMessage(opcode, content, content.length, false, null, null, compressed, 1, T, 0);
+    return new WsMessage(
+        opcode, content, content.length, false, null, null, compressed, 1, T, 0, false);
   }
 
   @ParameterizedTest
@@ -118,7 +119,8 @@ class WebSocketDecoderPeerCaptureTest {
                 false,
                 2,
                 T,
-                0),
+                0,
+                false),
             message(WsOpcode.PONG, utf8("ping"), false)),
         recorder.events);
   }
@@ -146,7 +148,8 @@ class WebSocketDecoderPeerCaptureTest {
                 false,
                 1,
                 T,
-                0)),
+                0,
+                false)),
         recorder.events);
   }
 
@@ -160,7 +163,8 @@ class WebSocketDecoderPeerCaptureTest {
     assertEquals(
         List.of(
             message(WsOpcode.PING, utf8("Zeek"), false),
-            new WsMessage(WsOpcode.CLOSE, hex("03 e8"), 2, false, 1000, null, false, 1, T, 0),
+            new WsMessage(
+                WsOpcode.CLOSE, hex("03 e8"), 2, false, 1000, null, false, 1, T, 0, false),
             new WsMessage(
                 WsOpcode.CLOSE,
                 clientClose,
@@ -171,7 +175,8 @@ class WebSocketDecoderPeerCaptureTest {
                 false,
                 1,
                 T,
-                0)),
+                0,
+                false)),
         recorder.events);
   }
 
@@ -184,8 +189,19 @@ class WebSocketDecoderPeerCaptureTest {
         List.of(
             message(WsOpcode.PING, utf8("Zeek"), false),
             new WsMessage(
-                WsOpcode.BINARY, utf8("Hello there!"), 12, false, null, null, false, 2, T, 0),
-            new WsMessage(WsOpcode.CLOSE, hex("03 e8"), 2, false, 1000, null, false, 1, T, 0)),
+                WsOpcode.BINARY,
+                utf8("Hello there!"),
+                12,
+                false,
+                null,
+                null,
+                false,
+                2,
+                T,
+                0,
+                false),
+            new WsMessage(
+                WsOpcode.CLOSE, hex("03 e8"), 2, false, 1000, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -204,7 +220,8 @@ class WebSocketDecoderPeerCaptureTest {
                     "GET / HTTP/1.1\r\nHost: zeek.org\r\nUser-Agent: curl/7.81.0\r\n"
                         + "Accept: */*\r\n\r\n"),
                 false),
-            new WsMessage(WsOpcode.CLOSE, hex("03 e8"), 2, false, 1000, null, false, 1, T, 0)),
+            new WsMessage(
+                WsOpcode.CLOSE, hex("03 e8"), 2, false, 1000, null, false, 1, T, 0, false)),
         recorder.events);
   }
 }

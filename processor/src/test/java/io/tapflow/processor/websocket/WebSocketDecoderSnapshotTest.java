@@ -144,7 +144,8 @@ class WebSocketDecoderSnapshotTest {
                   + (m.compressed() ? " compressed " : " ")
                   + body
                   + (m.fragments() > 1 ? " fragments=" + m.fragments() : "")
-                  + (m.missingBytes() > 0 ? " missing=" + m.missingBytes() : "");
+                  + (m.missingBytes() > 0 ? " missing=" + m.missingBytes() : "")
+                  + (m.resynchronized() ? " resynchronized" : "");
             })
         .toList();
   }
@@ -241,7 +242,12 @@ class WebSocketDecoderSnapshotTest {
   void serverStreamUnderTightLimitsGivesIdenticalEventsWhereverItIsSnapshotted() {
     assertSnapshotAtEveryPositionChangesNothing(
         serverScript(),
-        l -> new WebSocketDecoder(false, new WebSocketConfig(8, 16), PerMessageDeflate.DEFAULT, l));
+        l ->
+            new WebSocketDecoder(
+                false,
+                new WebSocketConfig(8, 16, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+                PerMessageDeflate.DEFAULT,
+                l));
   }
 
   @Test
@@ -300,7 +306,8 @@ class WebSocketDecoderSnapshotTest {
   @Test
   void restoredDecoderKeepsItsDirectionLimitsAndParameters() {
     PerMessageDeflate deflate = new PerMessageDeflate(true, false, 12, 9);
-    WebSocketConfig config = new WebSocketConfig(100, 200);
+    WebSocketConfig config =
+        new WebSocketConfig(100, 200, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES);
 
     WebSocketDecoder restored =
         restore(
@@ -312,13 +319,141 @@ class WebSocketDecoderSnapshotTest {
     assertEquals(deflate, restored.deflate());
   }
 
+  /**
+   * A server stream that loses framing twice: a gap over a header and a corrupt length, each
+   * followed by bytes to skip and frames to find, compressed ones among them.
+   */
+  private static Script resynchronizingScript() {
+    return new ScriptBuilder()
+        .data("c1 07 f2 48 cd c9 c9 07 00  81 02 68 69")
+        .gap(3)
+        .data("6c 6f 21  81 01 61  89 00  c1 07 f2 48 cd")
+        .data("c9 c9 07 00  81 01 62  82 7f 80 00 00 00 00 00 00 00")
+        .data("02 03 ff  81 01 63  81 01 64  89 02 68 69")
+        .data("81 01 65")
+        .build();
+  }
+
+  @Test
+  void streamThatLosesFramingTwiceGivesIdenticalEventsWhereverItIsSnapshotted() {
+    Decoders decoders =
+        l -> new WebSocketDecoder(false, WebSocketConfig.DEFAULT, PerMessageDeflate.DEFAULT, l);
+    List<Object> expected = uninterrupted(resynchronizingScript(), decoders);
+    assertEquals(
+        List.of(
+            "TEXT compressed Hello",
+            "TEXT hi",
+            "websocket_gap",
+            "websocket_resynchronized",
+            "TEXT a resynchronized",
+            "PING ",
+            "TEXT compressed Hello",
+            "TEXT b",
+            "websocket_invalid_payload_length",
+            "websocket_resynchronized",
+            "TEXT c resynchronized",
+            "TEXT d",
+            "PING hi",
+            "TEXT e"),
+        summaries(expected));
+
+    assertSnapshotAtEveryPositionChangesNothing(resynchronizingScript(), decoders);
+  }
+
+  @Test
+  void midStreamDecoderGivesIdenticalEventsWhereverItIsSnapshotted() {
+    Decoders decoders = l -> WebSocketDecoder.midStream(false, WebSocketConfig.DEFAULT, l);
+    List<Object> expected = uninterrupted(resynchronizingScript(), decoders);
+    assertEquals(
+        List.of(
+            "websocket_resynchronized",
+            "websocket_compressed_without_handshake",
+            "TEXT compressed  resynchronized",
+            "TEXT hi",
+            "websocket_gap",
+            "websocket_resynchronized",
+            "TEXT a resynchronized",
+            "PING ",
+            "TEXT compressed ",
+            "TEXT b",
+            "websocket_invalid_payload_length",
+            "websocket_resynchronized",
+            "TEXT c resynchronized",
+            "TEXT d",
+            "PING hi",
+            "TEXT e"),
+        summaries(expected));
+
+    assertSnapshotAtEveryPositionChangesNothing(resynchronizingScript(), decoders);
+  }
+
+  @Test
+  void restoredMidStreamDecoderIsStillMidStream() {
+    WebSocketDecoder restored =
+        restore(
+            snapshot(
+                WebSocketDecoder.midStream(true, WebSocketConfig.DEFAULT, new RecordingListener())),
+            new RecordingListener());
+
+    assertEquals(true, restored.isMidStream());
+    assertEquals(true, restored.isFramingLost());
+  }
+
+  /**
+   * Written by the version 1 decoder (before the search): a server decoder with permessage-deflate
+   * after the RFC 7692 §7.2.3.2 "Hello" and five bytes of the second one, which refers back to it.
+   */
+  private static final String VERSION_1_INSIDE_A_COMPRESSED_MESSAGE =
+      "01000010000000000000010000000100000f0f04c10500000000000000000500000000000000000000000300"
+          + "000000000000000000010101010000000100000000000000050000000000000000000000000000000003"
+          + "f20011000080bf0000000000000000ffffffffffffffff010000000000000000000000000000000000"
+          + "00000000000000000548656c6c6f";
+
+  /** Written by the version 1 decoder: a client decoder that lost framing in a 3-byte gap. */
+  private static final String VERSION_1_FRAMING_LOST =
+      "01010010000000000000010000000005818200000000000000000201020304000000000000000200000000"
+          + "000000000003000100000000000000000000000000000000000000000000000000000000000000000080"
+          + "bf0000000000000000ffffffffffffffff0000000000000000000000000000000000000000000000";
+
+  @Test
+  void version1SnapshotInsideACompressedMessageCarriesOnWithItsWindow() {
+    RecordingListener recorder = new RecordingListener();
+    WebSocketDecoder decoder = restore(hex(VERSION_1_INSIDE_A_COMPRESSED_MESSAGE), recorder);
+    decoder.onData(hex("00 00"), 0, 2, 5);
+
+    assertEquals(
+        List.of(
+            new WsMessage(
+                WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, true, 1, 5, 0, false)),
+        recorder.events);
+    assertEquals(WebSocketConfig.DEFAULT, decoder.config());
+  }
+
+  @Test
+  void version1SnapshotThatLostFramingSearchesForTheNextFrame() {
+    RecordingListener recorder = new RecordingListener();
+    WebSocketDecoder decoder = restore(hex(VERSION_1_FRAMING_LOST), recorder);
+    decoder.onData(hex("81 82 01 02 03 04 69 6b"), 0, 8, 6);
+    decoder.onEnd(7);
+
+    assertEquals(
+        List.of(
+            new RecordingListener.Anomaly(
+                WebSocketAnomalies.RESYNCHRONIZED,
+                "skipped_bytes=0 opcode=text payload_length=2",
+                7),
+            new WsMessage(WsOpcode.TEXT, utf8("hi"), 2, false, null, null, false, 1, 7, 0, true)),
+        recorder.events);
+    assertEquals(3, decoder.droppedBytes());
+  }
+
   @Test
   void snapshotStartsWithItsVersionByte() {
     byte[] snapshot =
         snapshot(
             new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
 
-    assertEquals(1, snapshot[0]);
+    assertEquals(2, snapshot[0]);
   }
 
   @Test
@@ -326,7 +461,7 @@ class WebSocketDecoderSnapshotTest {
     byte[] snapshot =
         snapshot(
             new WebSocketDecoder(false, WebSocketConfig.DEFAULT, null, new RecordingListener()));
-    snapshot[0] = 2;
+    snapshot[0] = 3;
 
     IOException e =
         assertThrows(
@@ -335,7 +470,7 @@ class WebSocketDecoderSnapshotTest {
                 WebSocketDecoder.readSnapshot(
                     new DataInputStream(new ByteArrayInputStream(snapshot)),
                     new RecordingListener()));
-    assertEquals("unsupported WebSocket decoder snapshot version 2", e.getMessage());
+    assertEquals("unsupported WebSocket decoder snapshot version 3", e.getMessage());
   }
 
   @Test

@@ -32,7 +32,7 @@ class WebSocketDecoderTest {
 
   private static WsMessage message(WsOpcode opcode, byte[] content, int fragments) {
     return new WsMessage(
-        opcode, content, content.length, false, null, null, false, fragments, T, 0);
+        opcode, content, content.length, false, null, null, false, fragments, T, 0, false);
   }
 
   private static WsMessage text(String text, int fragments) {
@@ -129,7 +129,8 @@ class WebSocketDecoderTest {
     split.feed(server(), concat(hex("88 09"), payload), T);
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.CLOSE, payload, 9, false, 1000, "bye ✓", false, 1, T, 0)),
+        List.of(
+            new WsMessage(WsOpcode.CLOSE, payload, 9, false, 1000, "bye ✓", false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -138,7 +139,9 @@ class WebSocketDecoderTest {
     server().onData(hex("88 02 03 f1"), 0, 4, T);
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.CLOSE, hex("03 f1"), 2, false, 1009, null, false, 1, T, 0)),
+        List.of(
+            new WsMessage(
+                WsOpcode.CLOSE, hex("03 f1"), 2, false, 1009, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -147,7 +150,9 @@ class WebSocketDecoderTest {
     server().onData(hex("88 00"), 0, 2, T);
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.CLOSE, new byte[0], 0, false, null, null, false, 1, T, 0)),
+        List.of(
+            new WsMessage(
+                WsOpcode.CLOSE, new byte[0], 0, false, null, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
@@ -166,7 +171,9 @@ class WebSocketDecoderTest {
     decoder.onData(hex("6f"), 0, 1, 30);
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, false, 2, 30, 0)),
+        List.of(
+            new WsMessage(
+                WsOpcode.TEXT, utf8("Hello"), 5, false, null, null, false, 2, 30, 0, false)),
         recorder.events);
   }
 
@@ -182,33 +189,46 @@ class WebSocketDecoderTest {
   @Test
   void contentIsCappedButThePayloadLengthCountsEveryByte() {
     WebSocketDecoder decoder =
-        new WebSocketDecoder(false, new WebSocketConfig(4, 1 << 20), null, recorder);
+        new WebSocketDecoder(
+            false,
+            new WebSocketConfig(4, 1 << 20, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+            null,
+            recorder);
 
     decoder.onData(hex("82 0a 00 01 02 03 04 05 06 07 08 09"), 0, 12, T);
 
     assertEquals(
         List.of(
             new WsMessage(
-                WsOpcode.BINARY, hex("00 01 02 03"), 10, true, null, null, false, 1, T, 0)),
+                WsOpcode.BINARY, hex("00 01 02 03"), 10, true, null, null, false, 1, T, 0, false)),
         recorder.events);
   }
 
   @Test
   void contentCapAppliesToTheWholeFragmentedMessage() {
     WebSocketDecoder decoder =
-        new WebSocketDecoder(false, new WebSocketConfig(4, 1 << 20), null, recorder);
+        new WebSocketDecoder(
+            false,
+            new WebSocketConfig(4, 1 << 20, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+            null,
+            recorder);
 
     decoder.onData(hex("01 03 48 65 6c  80 02 6c 6f"), 0, 9, T);
 
     assertEquals(
-        List.of(new WsMessage(WsOpcode.TEXT, utf8("Hell"), 5, true, null, null, false, 2, T, 0)),
+        List.of(
+            new WsMessage(WsOpcode.TEXT, utf8("Hell"), 5, true, null, null, false, 2, T, 0, false)),
         recorder.events);
   }
 
   @Test
   void frameClaimingTheLargestLengthNeverBuffersMoreThanTheContentCap() throws IOException {
     WebSocketDecoder decoder =
-        new WebSocketDecoder(false, new WebSocketConfig(1024, 1 << 20), null, recorder);
+        new WebSocketDecoder(
+            false,
+            new WebSocketConfig(1024, 1 << 20, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+            null,
+            recorder);
     decoder.onData(hex("82 7f 7f ff ff ff ff ff ff ff"), 0, 10, T);
     byte[] chunk = counting(64 * 1024);
     for (int i = 0; i < 64; i++) {
@@ -234,7 +254,11 @@ class WebSocketDecoderTest {
   @Test
   void continuationLengthsAddUpWithoutOverflowing() {
     WebSocketDecoder decoder =
-        new WebSocketDecoder(false, new WebSocketConfig(16, 1 << 20), null, recorder);
+        new WebSocketDecoder(
+            false,
+            new WebSocketConfig(16, 1 << 20, WebSocketConfig.DEFAULT_MAX_RESYNC_BYTES),
+            null,
+            recorder);
     decoder.onData(hex("02 7f 7f ff ff ff ff ff ff ff 41"), 0, 11, T);
     decoder.onEnd(T);
 

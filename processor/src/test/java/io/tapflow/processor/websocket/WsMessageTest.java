@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class WsMessageTest {
 
   private static WsMessage text(byte[] content) {
-    return new WsMessage(WsOpcode.TEXT, content, content.length, false, null, null, false, 1, 0, 0);
+    return new WsMessage(
+        WsOpcode.TEXT, content, content.length, false, null, null, false, 1, 0, 0, false);
   }
 
   @Test
@@ -31,7 +32,7 @@ class WsMessageTest {
     assertEquals(
         "WsMessage[opcode=TEXT, content=2 bytes 6869, payloadLength=2, truncated=false,"
             + " closeCode=null, closeReason=null, compressed=false, fragments=1,"
-            + " timestampNanos=0, missingBytes=0]",
+            + " timestampNanos=0, missingBytes=0, resynchronized=false]",
         text(utf8("hi")).toString());
   }
 
