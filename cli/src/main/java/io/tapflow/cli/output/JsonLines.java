@@ -41,6 +41,8 @@ public final class JsonLines {
     o.put("closeReason", m.getCloseReason());
     o.put("compressed", m.getCompressed());
     o.put("fragments", m.getFragments());
+    o.put("missingBytes", m.getMissingBytes());
+    o.put("resynchronized", m.getResynchronized());
     return o;
   }
 
@@ -69,6 +71,11 @@ public final class JsonLines {
     o.put("userAgent", c.getUserAgent());
     o.put("subprotocol", c.getSubprotocol());
     o.put("extensions", c.getExtensions());
+    o.put("offeredSubprotocols", c.getOfferedSubprotocols());
+    o.put("offeredExtensions", c.getOfferedExtensions());
+    o.put("midStream", c.getMidStream());
+    o.set("clientWebSocket", counters(c.getClientWebSocket()));
+    o.set("serverWebSocket", counters(c.getServerWebSocket()));
     o.put("clientBytes", c.getClientBytes());
     o.put("serverBytes", c.getServerBytes());
     o.put("clientMessages", c.getClientMessages());
@@ -85,6 +92,18 @@ public final class JsonLines {
     o.put("closeCode", c.getCloseCode());
     o.put("closeReason", c.getCloseReason());
     o.put("final", c.getFinal$());
+    return o;
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode counters(
+      io.tapflow.schemas.WebSocketCounters c) {
+    if (c == null) {
+      return MAPPER.nullNode();
+    }
+    ObjectNode o = MAPPER.createObjectNode();
+    for (org.apache.avro.Schema.Field f : c.getSchema().getFields()) {
+      o.put(f.name(), (Long) c.get(f.pos()));
+    }
     return o;
   }
 

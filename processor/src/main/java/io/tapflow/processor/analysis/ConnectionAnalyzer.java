@@ -13,6 +13,7 @@ import io.tapflow.processor.tcp.TcpConnection;
 import io.tapflow.processor.tcp.TcpConnection.Side;
 import io.tapflow.processor.websocket.PerMessageDeflate;
 import io.tapflow.processor.websocket.WebSocketDecoder;
+import io.tapflow.processor.websocket.WebSocketDetector;
 import io.tapflow.processor.websocket.WebSocketListener;
 import io.tapflow.processor.websocket.WsMessage;
 import io.tapflow.processor.websocket.WsOpcode;
@@ -43,10 +44,10 @@ import java.util.Arrays;
  * #restore}.
  */
 public final class ConnectionAnalyzer {
-  private static final byte SNAPSHOT_VERSION = 3;
+  private static final byte SNAPSHOT_VERSION = 4;
   private static final int DETECT_BYTES = 8;
   private static final int MAX_EARLY_CLIENT_BYTES = 256 * 1024;
-  private static final int MAX_EARLY_SERVER_BYTES = 16 * 1024;
+
   private static final ApplicationDecoder CHAT = new WorkermanChatDecoder();
 
   /** What the connection's bytes are known to be. */
@@ -58,7 +59,9 @@ public final class ConnectionAnalyzer {
     /** Upgraded: both directions are WebSocket frames. */
     WEBSOCKET,
     /** Not HTTP/WebSocket, or HTTP that did not upgrade: bytes are only counted. */
-    OPAQUE
+    OPAQUE,
+    /** Not HTTP: both directions are held until they show WebSocket framing or not. */
+    DETECT_FRAMES
   }
 
   private final AnalyzerConfig config;
@@ -89,6 +92,11 @@ public final class ConnectionAnalyzer {
   private String userAgent;
   private String subprotocol;
   private String extensions;
+  private String offeredSubprotocols;
+  private String offeredExtensions;
+  private boolean midStream;
+  private boolean clientEnded;
+  private boolean serverEnded;
   private long clientMessages;
   private long serverMessages;
   private Integer closeCode;
@@ -97,8 +105,11 @@ public final class ConnectionAnalyzer {
   private boolean finished;
   private String endReason = "";
 
+  private final WebSocketDetector detector;
+
   private ConnectionAnalyzer(AnalyzerConfig config) {
     this.config = config;
+    this.detector = new WebSocketDetector(config.webSocket());
   }
 
   /** Starts analysing a connection whose first captured segment is {@code first}. */
@@ -221,6 +232,11 @@ public final class ConnectionAnalyzer {
         userAgent,
         subprotocol,
         extensions,
+        offeredSubprotocols,
+        offeredExtensions,
+        midStream,
+        clientDecoder == null ? null : clientDecoder.counters(),
+        serverDecoder == null ? null : serverDecoder.counters(),
         clientMessages,
         serverMessages,
         closeCode,
@@ -239,6 +255,10 @@ public final class ConnectionAnalyzer {
         case DETECT -> detect(buf, off, len, ts);
         case HTTP -> clientHttp(buf, off, len, ts);
         case WEBSOCKET -> clientDecoder.onData(buf, off, len, ts);
+        case DETECT_FRAMES -> {
+          earlyClientBytes.add(buf, off, len, ts);
+          detectFrames(ts);
+        }
         case OPAQUE -> {}
       }
     }
@@ -248,11 +268,11 @@ public final class ConnectionAnalyzer {
       out.onGap(info, Side.CLIENT, length, ts);
       switch (phase) {
         case WEBSOCKET -> clientDecoder.onGap(length, ts);
-        case DETECT, HTTP -> {
+        case DETECT, HTTP, DETECT_FRAMES -> {
           if (phase == Phase.HTTP) {
             anomaly("http_gap", "side=client length=" + length, ts);
           }
-          phase = Phase.OPAQUE;
+          opaque();
         }
         case OPAQUE -> {}
       }
@@ -260,8 +280,11 @@ public final class ConnectionAnalyzer {
 
     @Override
     public void onEnd(long ts) {
+      clientEnded = true;
       if (phase == Phase.WEBSOCKET) {
         clientDecoder.onEnd(ts);
+      } else if (phase == Phase.DETECT_FRAMES) {
+        detectFrames(ts);
       }
     }
 
@@ -284,12 +307,15 @@ public final class ConnectionAnalyzer {
       phase = Phase.HTTP;
       request = new HttpHeadParser(config.maxHttpHeadBytes());
       clientHttp(head, 0, head.length, detectedTimestamp);
-      if (len > take) {
-        clientStream.onData(buf, off + take, len - take, ts);
-      }
     } else {
-      phase = Phase.OPAQUE;
-      earlyServerBytes.clear();
+      // Not HTTP: perhaps a WebSocket session whose handshake the capture missed.
+      phase = Phase.DETECT_FRAMES;
+      earlyClientBytes.add(head, 0, head.length, detectedTimestamp);
+    }
+    if (len > take) {
+      clientStream.onData(buf, off + take, len - take, ts);
+    } else if (phase == Phase.DETECT_FRAMES) {
+      detectFrames(ts);
     }
   }
 
@@ -311,6 +337,8 @@ public final class ConnectionAnalyzer {
       host = head.header("Host");
       origin = head.header("Origin");
       userAgent = head.header("User-Agent");
+      offeredSubprotocols = head.header("Sec-WebSocket-Protocol");
+      offeredExtensions = head.header("Sec-WebSocket-Extensions");
       if (!new WebSocketHandshake(head, null).isUpgradeRequest()) {
         phase = Phase.OPAQUE;
         earlyServerBytes.clear();
@@ -345,6 +373,10 @@ public final class ConnectionAnalyzer {
       switch (phase) {
         case DETECT, HTTP -> serverHttp(buf, off, len, ts);
         case WEBSOCKET -> serverDecoder.onData(buf, off, len, ts);
+        case DETECT_FRAMES -> {
+          earlyServerBytes.add(buf, off, len, ts);
+          detectFrames(ts);
+        }
         case OPAQUE -> {}
       }
     }
@@ -356,16 +388,20 @@ public final class ConnectionAnalyzer {
         case WEBSOCKET -> serverDecoder.onGap(length, ts);
         case HTTP -> {
           anomaly("http_gap", "side=server length=" + length, ts);
-          phase = Phase.OPAQUE;
+          opaque();
         }
+        case DETECT_FRAMES -> opaque();
         case DETECT, OPAQUE -> {}
       }
     }
 
     @Override
     public void onEnd(long ts) {
+      serverEnded = true;
       if (phase == Phase.WEBSOCKET) {
         serverDecoder.onEnd(ts);
+      } else if (phase == Phase.DETECT_FRAMES) {
+        detectFrames(ts);
       }
     }
 
@@ -379,7 +415,7 @@ public final class ConnectionAnalyzer {
     if (response == null) {
       // Server bytes before the client's request head is complete: a server that speaks first
       // (not HTTP), or a response captured ahead of the end of its request. Hold a little.
-      if (earlyServerBytes.size() + len > MAX_EARLY_SERVER_BYTES) {
+      if (earlyServerBytes.size() + len > detector.maxInspectedBytes()) {
         earlyServerBytes.clear();
         phase = Phase.OPAQUE;
         return;
@@ -421,6 +457,65 @@ public final class ConnectionAnalyzer {
     if (len > used) {
       serverDecoder.onData(buf, off + used, len - used, ts);
     }
+  }
+
+  // ---- WebSocket framing without a handshake ----
+
+  /**
+   * Decides, from the bytes held of both directions, whether a connection whose handshake was not
+   * captured carries WebSocket frames; if so, decodes them from the start of what was held.
+   */
+  private void detectFrames(long ts) {
+    byte[] c = earlyClientBytes.toByteArray();
+    byte[] s = earlyServerBytes.toByteArray();
+    WebSocketDetector.Detection d =
+        detector.detect(c, c.length, clientEnded, s, s.length, serverEnded);
+    switch (d.verdict()) {
+      case WEBSOCKET -> {
+        if (d.rolesSwapped()) {
+          swapRoles();
+        }
+        midStream = true;
+        phase = Phase.WEBSOCKET;
+        clientDecoder =
+            WebSocketDecoder.midStream(true, config.webSocket(), new Messages(Side.CLIENT));
+        serverDecoder =
+            WebSocketDecoder.midStream(false, config.webSocket(), new Messages(Side.SERVER));
+        earlyClientBytes.replay(clientDecoder::onData);
+        earlyServerBytes.replay(serverDecoder::onData);
+        if (clientEnded) {
+          clientDecoder.onEnd(ts);
+        }
+        if (serverEnded) {
+          serverDecoder.onEnd(ts);
+        }
+      }
+      case NOT_WEBSOCKET -> opaque();
+      case UNDECIDED -> {
+        int max = detector.maxInspectedBytes();
+        if ((c.length >= max || clientEnded) && (s.length >= max || serverEnded)) {
+          opaque();
+        }
+      }
+    }
+  }
+
+  /** The client and server guessed from port numbers are the other way round. */
+  private void swapRoles() {
+    tcp.swapRoles(clientStream, serverStream);
+    info =
+        new ConnectionInfo(
+            info.key(), info.connectionId(), info.sensor(), info.server(), info.client());
+    HeldBytes.swap(earlyClientBytes, earlyServerBytes);
+    boolean ended = clientEnded;
+    clientEnded = serverEnded;
+    serverEnded = ended;
+  }
+
+  private void opaque() {
+    phase = Phase.OPAQUE;
+    earlyClientBytes.clear();
+    earlyServerBytes.clear();
   }
 
   // ---- WebSocket messages ----
@@ -529,6 +624,11 @@ public final class ConnectionAnalyzer {
       writeString(o, userAgent);
       writeString(o, subprotocol);
       writeString(o, extensions);
+      writeString(o, offeredSubprotocols);
+      writeString(o, offeredExtensions);
+      o.writeBoolean(midStream);
+      o.writeBoolean(clientEnded);
+      o.writeBoolean(serverEnded);
       o.writeLong(clientMessages);
       o.writeLong(serverMessages);
       o.writeInt(closeCode == null ? -1 : closeCode);
@@ -585,6 +685,11 @@ public final class ConnectionAnalyzer {
       a.userAgent = readString(in);
       a.subprotocol = readString(in);
       a.extensions = readString(in);
+      a.offeredSubprotocols = readString(in);
+      a.offeredExtensions = readString(in);
+      a.midStream = in.readBoolean();
+      a.clientEnded = in.readBoolean();
+      a.serverEnded = in.readBoolean();
       a.clientMessages = in.readLong();
       a.serverMessages = in.readLong();
       int code = in.readInt();

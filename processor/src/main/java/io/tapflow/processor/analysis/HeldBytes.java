@@ -38,6 +38,29 @@ final class HeldBytes {
     size = 0;
   }
 
+  /** All held bytes, contiguous. */
+  byte[] toByteArray() {
+    byte[] out = new byte[size];
+    int at = 0;
+    for (Chunk c : chunks) {
+      System.arraycopy(c.data, 0, out, at, c.data.length);
+      at += c.data.length;
+    }
+    return out;
+  }
+
+  /** Exchanges the contents of two holders. */
+  static void swap(HeldBytes a, HeldBytes b) {
+    List<Chunk> chunks = new ArrayList<>(a.chunks);
+    int size = a.size;
+    a.chunks.clear();
+    a.chunks.addAll(b.chunks);
+    a.size = b.size;
+    b.chunks.clear();
+    b.chunks.addAll(chunks);
+    b.size = size;
+  }
+
   /** Hands every chunk to {@code sink} in order and forgets them. */
   void replay(Sink sink) {
     List<Chunk> copy = new ArrayList<>(chunks);

@@ -68,14 +68,26 @@ final class ConnectionProcessor
     live.clear();
     sensorClock.clear();
     nextSweep.clear();
+    List<String> unreadable = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
-        ConnectionAnalyzer a = ConnectionAnalyzer.restore(kv.value, config);
+        ConnectionAnalyzer a;
+        try {
+          a = ConnectionAnalyzer.restore(kv.value, config);
+        } catch (RuntimeException e) {
+          // State written by an incompatible version, or damaged: start that connection afresh.
+          unreadable.add(kv.key);
+          continue;
+        }
         live.put(kv.key, a);
         sensorClock.merge(a.sensor(), a.lastTimestamp(), Math::max);
         metrics.connectionRestored(a.sensor(), a.info().server(), a.finished());
       }
+    }
+    for (String key : unreadable) {
+      store.delete(key);
+      metrics.undecodableRecords.inc();
     }
   }
 

@@ -7,6 +7,7 @@ import io.tapflow.processor.app.AppEvent;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.TcpConnection.Side;
 import io.tapflow.processor.tcp.TcpSummary;
+import io.tapflow.processor.websocket.WebSocketCounters;
 import io.tapflow.processor.websocket.WsMessage;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
@@ -50,7 +51,9 @@ final class OutputForwarder implements AnalysisListener {
             .setPayloadLength(m.payloadLength())
             .setTruncated(m.truncated())
             .setCompressed(m.compressed())
-            .setFragments(m.fragments());
+            .setFragments(m.fragments())
+            .setMissingBytes(m.missingBytes())
+            .setResynchronized(m.resynchronized());
     switch (opcode) {
       case TEXT -> b.setText(m.text());
       case BINARY, PING, PONG -> b.setPayload(ByteBuffer.wrap(m.content()));
@@ -107,6 +110,11 @@ final class OutputForwarder implements AnalysisListener {
             .setUserAgent(s.userAgent())
             .setSubprotocol(s.subprotocol())
             .setExtensions(s.extensions())
+            .setOfferedSubprotocols(s.offeredSubprotocols())
+            .setOfferedExtensions(s.offeredExtensions())
+            .setMidStream(s.midStream())
+            .setClientWebSocket(counters(s.clientCounters()))
+            .setServerWebSocket(counters(s.serverCounters()))
             .setClientBytes(t.clientBytes())
             .setServerBytes(t.serverBytes())
             .setClientMessages(s.clientMessages())
@@ -177,6 +185,30 @@ final class OutputForwarder implements AnalysisListener {
 
   private void forward(String key, SpecificRecordBase value, long tsNanos, String sink) {
     context.forward(new Record<>(key, value, Math.max(0, tsNanos / 1_000_000)), sink);
+  }
+
+  private static io.tapflow.schemas.WebSocketCounters counters(WebSocketCounters c) {
+    if (c == null) {
+      return null;
+    }
+    return io.tapflow.schemas.WebSocketCounters.newBuilder()
+        .setTextFrames(c.textFrames())
+        .setBinaryFrames(c.binaryFrames())
+        .setContinuationFrames(c.continuationFrames())
+        .setCloseFrames(c.closeFrames())
+        .setPingFrames(c.pingFrames())
+        .setPongFrames(c.pongFrames())
+        .setReservedFrames(c.reservedFrames())
+        .setTextMessages(c.textMessages())
+        .setBinaryMessages(c.binaryMessages())
+        .setCloseMessages(c.closeMessages())
+        .setPingMessages(c.pingMessages())
+        .setPongMessages(c.pongMessages())
+        .setWireBytes(c.wireBytes())
+        .setPayloadBytes(c.payloadBytes())
+        .setSkippedBytes(c.skippedBytes())
+        .setResynchronizations(c.resynchronizations())
+        .build();
   }
 
   static Direction direction(Side sender) {

@@ -72,8 +72,8 @@ public final class TcpConnection {
   private final long[] lastSignature = new long[2]; // per side: hash of the last segment
   private final long[] lastSignatureTime = {Long.MIN_VALUE, Long.MIN_VALUE};
 
-  private final TcpReassembler toServer;
-  private final TcpReassembler toClient;
+  private TcpReassembler toServer;
+  private TcpReassembler toClient;
 
   /** Creates a connection whose two streams go to the given listeners. */
   public TcpConnection(
@@ -363,6 +363,50 @@ public final class TcpConnection {
       serverAddr = s.srcAddr();
       serverPort = s.srcPort();
     }
+  }
+
+  /**
+   * Swaps client and server: the roles guessed for a connection seen mid-stream (from port numbers)
+   * turned out wrong once its payload was understood. Everything said of each side moves with it;
+   * the history's letters change case and its {@code ^} flag toggles, as Zeek writes a flipped
+   * connection.
+   */
+  public void swapRoles(StreamListener clientStream, StreamListener serverStream) {
+    byte[] addr = clientAddr;
+    clientAddr = serverAddr;
+    serverAddr = addr;
+    int port = clientPort;
+    clientPort = serverPort;
+    serverPort = port;
+    long packets = clientPackets;
+    clientPackets = serverPackets;
+    serverPackets = packets;
+    EndpointState state = clientState;
+    clientState = serverState;
+    serverState = state;
+    TcpReassembler stream = toServer;
+    toServer = toClient;
+    toClient = stream;
+    toServer.setListener(clientStream);
+    toClient.setListener(serverStream);
+    for (int i = 0; i < letterCounts.length; i += 2) {
+      long n = letterCounts[i];
+      letterCounts[i] = letterCounts[i + 1];
+      letterCounts[i + 1] = n;
+    }
+    long signature = lastSignature[0];
+    lastSignature[0] = lastSignature[1];
+    lastSignature[1] = signature;
+    long time = lastSignatureTime[0];
+    lastSignatureTime[0] = lastSignatureTime[1];
+    lastSignatureTime[1] = time;
+    StringBuilder h = new StringBuilder(history.startsWith("^") ? "" : "^");
+    for (char c : history.toCharArray()) {
+      if (c != '^') {
+        h.append(Character.isUpperCase(c) ? Character.toLowerCase(c) : Character.toUpperCase(c));
+      }
+    }
+    history = h.toString();
   }
 
   /** Which side sent {@code s}. */
