@@ -22,14 +22,23 @@ public final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Data directory (default: ${DEFAULT-VALUE}).")
   Path dataDir = Path.of(System.getProperty("java.io.tmpdir"), "tapflow-broker");
 
+  @Option(
+      names = "--metrics-address",
+      description = "Where /metrics (JVM metrics) is served (default: ${DEFAULT-VALUE}).")
+  String metricsAddress = "127.0.0.1:9468";
+
   @Override
   public Integer call() throws Exception {
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, false, port);
+    MetricsServer metrics =
+        MetricsServer.start(
+            new io.prometheus.metrics.model.registry.PrometheusRegistry(), metricsAddress);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  metrics.close();
                   broker.close();
                   stop.countDown();
                 }));

@@ -114,6 +114,7 @@ public final class JsonLines {
     o.put("timestamp", time(e.getTimestamp()));
     o.put("direction", e.getDirection().name());
     o.put("type", e.getType());
+    o.put("kind", e.getKind().name());
     o.put("nick", e.getNick());
     o.put("room", e.getRoom());
     o.put("content", e.getContent());

@@ -72,6 +72,7 @@ final class OutputForwarder implements AnalysisListener {
             .setTimestamp(instant(ts))
             .setDirection(direction(sender))
             .setType(e.type())
+            .setKind(io.tapflow.schemas.ChatEventKind.valueOf(e.kind().name()))
             .setNick(e.nick())
             .setRoom(e.room())
             .setContent(e.content())
