@@ -121,127 +121,95 @@ public record CaptureConfig(
 
   /** Returns a copy with another BPF filter; empty for none. */
   public CaptureConfig withFilter(String filter) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.filter = filter);
   }
 
   /** Returns a copy with another snaplen. */
   public CaptureConfig withSnaplen(int snaplen) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.snaplen = snaplen);
   }
 
   /** Returns a copy with another kernel buffer size. */
   public CaptureConfig withBufferSizeBytes(int bufferSizeBytes) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.bufferSizeBytes = bufferSizeBytes);
   }
 
   /** Returns a copy with promiscuous mode on or off. */
   public CaptureConfig withPromiscuous(boolean promiscuous) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.promiscuous = promiscuous);
   }
 
   /** Returns a copy with immediate mode on or off. */
   public CaptureConfig withImmediateMode(boolean immediateMode) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.immediateMode = immediateMode);
   }
 
   /** Returns a copy with another batch timeout. */
   public CaptureConfig withTimeoutMillis(int timeoutMillis) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.timeoutMillis = timeoutMillis);
   }
 
   /** Returns a copy that asks for nanosecond timestamps or not. */
   public CaptureConfig withNanoTimestamps(boolean nanoTimestamps) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.nanoTimestamps = nanoTimestamps);
   }
 
   /** Returns a copy with another replay pace. */
   public CaptureConfig withReplayPace(ReplayPace replayPace) {
-    return new CaptureConfig(
-        interfaceName,
-        file,
-        filter,
-        snaplen,
-        bufferSizeBytes,
-        promiscuous,
-        immediateMode,
-        timeoutMillis,
-        nanoTimestamps,
-        replayPace);
+    return with(b -> b.replayPace = replayPace);
   }
 
   private static void requirePositive(String name, int value) {
     if (value <= 0) {
       throw new IllegalArgumentException(name + " must be positive: " + value);
+    }
+  }
+
+  /** A copy with the changes {@code change} makes. */
+  private CaptureConfig with(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.build();
+  }
+
+  /** The fields of a config, changeable, for the {@code with...} copies. */
+  private static final class Fields {
+    String interfaceName;
+    Path file;
+    String filter;
+    int snaplen;
+    int bufferSizeBytes;
+    boolean promiscuous;
+    boolean immediateMode;
+    int timeoutMillis;
+    boolean nanoTimestamps;
+    ReplayPace replayPace;
+
+    Fields(CaptureConfig c) {
+      interfaceName = c.interfaceName;
+      file = c.file;
+      filter = c.filter;
+      snaplen = c.snaplen;
+      bufferSizeBytes = c.bufferSizeBytes;
+      promiscuous = c.promiscuous;
+      immediateMode = c.immediateMode;
+      timeoutMillis = c.timeoutMillis;
+      nanoTimestamps = c.nanoTimestamps;
+      replayPace = c.replayPace;
+    }
+
+    CaptureConfig build() {
+      return new CaptureConfig(
+          interfaceName,
+          file,
+          filter,
+          snaplen,
+          bufferSizeBytes,
+          promiscuous,
+          immediateMode,
+          timeoutMillis,
+          nanoTimestamps,
+          replayPace);
     }
   }
 }
