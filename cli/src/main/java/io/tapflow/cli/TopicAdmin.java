@@ -38,7 +38,8 @@ public final class TopicAdmin {
             topics.messages(),
             topics.connections(),
             topics.chat(),
-            topics.anomalies())) {
+            topics.anomalies(),
+            topics.deadLetters())) {
       if (!existing.contains(name)) {
         missing.add(new NewTopic(name, Optional.of(partitions), rf).configs(topicConfig));
       }

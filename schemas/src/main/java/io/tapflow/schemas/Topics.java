@@ -8,9 +8,15 @@ package io.tapflow.schemas;
  * @param connections connection records
  * @param chat application (chat) events
  * @param anomalies protocol anomalies
+ * @param deadLetters packets-topic records that could not be decoded, with the reason in headers
  */
 public record Topics(
-    String packets, String messages, String connections, String chat, String anomalies) {
+    String packets,
+    String messages,
+    String connections,
+    String chat,
+    String anomalies,
+    String deadLetters) {
 
   /** The default topic names. */
   public static final Topics DEFAULT =
@@ -19,7 +25,8 @@ public record Topics(
           "tapflow.ws.messages",
           "tapflow.connections",
           "tapflow.chat",
-          "tapflow.anomalies");
+          "tapflow.anomalies",
+          "tapflow.packets.dlq");
 
   /**
    * Returns these names with every topic prefixed, for running several pipelines on one cluster.
@@ -30,6 +37,7 @@ public record Topics(
         prefix + messages,
         prefix + connections,
         prefix + chat,
-        prefix + anomalies);
+        prefix + anomalies,
+        prefix + deadLetters);
   }
 }

@@ -11,7 +11,6 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /** Runs the processor topology as a Kafka Streams application. */
 public final class ProcessorApp implements AutoCloseable {
@@ -21,7 +20,9 @@ public final class ProcessorApp implements AutoCloseable {
   private final Supplier<Map<Integer, Long>> lag = this::packetsLag;
 
   public ProcessorApp(ProcessorConfig config, ProcessorMetrics metrics) {
-    this.streams = new KafkaStreams(TapflowTopology.build(config, metrics), properties(config));
+    Properties props = properties(config);
+    props.put(UndecodableRecordHandler.METRICS_CONFIG, metrics);
+    this.streams = new KafkaStreams(TapflowTopology.build(config, metrics), props);
     this.metrics = metrics;
     this.packetsTopic = config.topics().packets();
     metrics.lagSource(lag);
@@ -70,7 +71,8 @@ public final class ProcessorApp implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
     p.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueExceptionHandler.class);
+        UndecodableRecordHandler.class);
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
     if (config.stateDir() != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
     }

@@ -135,14 +135,17 @@ class TapflowTopologyTest {
     }
   }
 
-  private static TopologyTestDriver driver() {
+  private ProcessorMetrics metrics;
+
+  private TopologyTestDriver driver() {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     ProcessorConfig config = ProcessorConfig.builder("unused:9092").build();
     p.putAll(ProcessorApp.properties(config));
-    return new TopologyTestDriver(
-        TapflowTopology.build(config, new ProcessorMetrics(new PrometheusRegistry())), p);
+    metrics = new ProcessorMetrics(new PrometheusRegistry());
+    p.put(UndecodableRecordHandler.METRICS_CONFIG, metrics);
+    return new TopologyTestDriver(TapflowTopology.build(config, metrics), p);
   }
 
   private static TestInputTopic<String, PacketRecord> input(TopologyTestDriver driver) {
