@@ -25,12 +25,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Feeds each packet record to its connection's analyzer, keeps the analyzers' state in a
  * changelogged store keyed by connection key, and ends connections by capture time.
  *
- * <p>Analyzers live in memory for speed and are written to the store after every record that
- * changes them; the store's cache absorbs repeated writes of one key between commits, so RocksDB
- * and the changelog see a connection once per commit. With exactly-once the store's changelog, the
- * output records and the input offsets commit in one transaction, and {@link #init} rebuilds the
- * in-memory analyzers from the store, so a restarted or migrated task continues exactly where the
- * committed state left off.
+ * <p>Analyzers live in memory for speed. A record marks its connection changed; just before each
+ * commit the {@link ConnectionStore} has the processor write the changed analyzers' snapshots, so a
+ * connection is serialised once per commit, not once per packet. With exactly-once the store's
+ * changelog, the output records and the input offsets commit in one transaction, and {@link #init}
+ * rebuilds the in-memory analyzers from the store, so a restarted or migrated task continues
+ * exactly where the committed state left off.
  *
  * <p>Time is each sensor's capture clock: the newest timestamp of its segments and heartbeats in
  * this partition. Every second of a sensor's clock, its connections are ticked (idle timeout,
@@ -54,6 +54,10 @@ final class ConnectionProcessor
   private final Map<String, Long> sensorClock = new HashMap<>();
   private final Map<String, Long> nextSweep = new HashMap<>();
   private KeyValueStore<String, byte[]> store;
+
+  /** Connections changed since the last commit, written by {@link #writeChanged}. */
+  private final Map<String, ConnectionAnalyzer> changed = new LinkedHashMap<>();
+
   private OutputForwarder out;
 
   ConnectionProcessor(AnalyzerConfig config, ProcessorMetrics metrics) {
@@ -64,6 +68,9 @@ final class ConnectionProcessor
   @Override
   public void init(ProcessorContext<String, SpecificRecordBase> context) {
     store = context.getStateStore(STORE);
+    changed.clear();
+    ConnectionStore.forTask(context.applicationId(), context.taskId())
+        .beforeFlush(this::writeChanged);
     out = new OutputForwarder(context, metrics);
     live.clear();
     sensorClock.clear();
@@ -127,6 +134,7 @@ final class ConnectionProcessor
     ConnectionAnalyzer a = live.get(key);
     if (a != null && a.finished() && a.startsNewConnection(s)) {
       live.remove(key);
+      changed.remove(key);
       metrics.connectionForgotten(a.sensor(), a.info().server(), true);
       a = null;
     }
@@ -143,7 +151,15 @@ final class ConnectionProcessor
     if (!wasFinished && a.finished()) {
       ended(a);
     }
-    store.put(key, a.snapshot());
+    changed.put(key, a);
+  }
+
+  /** Writes the connections changed since the last commit; runs just before each commit. */
+  private void writeChanged() {
+    for (Map.Entry<String, ConnectionAnalyzer> e : changed.entrySet()) {
+      store.put(e.getKey(), e.getValue().snapshot());
+    }
+    changed.clear();
   }
 
   private void evictLeastRecentlyActive() {
@@ -155,6 +171,7 @@ final class ConnectionProcessor
       ended(a);
     }
     it.remove();
+    changed.remove(eldest.getKey());
     store.delete(eldest.getKey());
     metrics.connectionForgotten(a.sensor(), a.info().server(), true);
   }
@@ -182,7 +199,7 @@ final class ConnectionProcessor
    */
   private void sweep(String sensor, long now) {
     List<String> expired = new ArrayList<>();
-    List<Map.Entry<String, ConnectionAnalyzer>> changed = new ArrayList<>();
+    List<Map.Entry<String, ConnectionAnalyzer>> ticked = new ArrayList<>();
     for (Map.Entry<String, ConnectionAnalyzer> e : live.entrySet()) {
       ConnectionAnalyzer a = e.getValue();
       if (!a.sensor().equals(sensor)) {
@@ -196,11 +213,11 @@ final class ConnectionProcessor
         if (a.finished()) {
           ended(a);
         }
-        changed.add(Map.entry(e.getKey(), a));
+        ticked.add(Map.entry(e.getKey(), a));
       }
     }
-    for (Map.Entry<String, ConnectionAnalyzer> e : changed) {
-      store.put(e.getKey(), e.getValue().snapshot());
+    for (Map.Entry<String, ConnectionAnalyzer> e : ticked) {
+      changed.put(e.getKey(), e.getValue());
     }
     forget(expired);
   }
@@ -208,6 +225,7 @@ final class ConnectionProcessor
   private void forget(List<String> keys) {
     for (String key : keys) {
       ConnectionAnalyzer a = live.remove(key);
+      changed.remove(key);
       store.delete(key);
       metrics.connectionForgotten(a.sensor(), a.info().server(), a.finished());
     }

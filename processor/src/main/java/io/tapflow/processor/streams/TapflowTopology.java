@@ -32,12 +32,13 @@ public final class TapflowTopology {
         topics.packets());
     t.addProcessor(PROCESSOR, () -> new ConnectionProcessor(config.analyzer(), metrics), SOURCE);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ConnectionProcessor.STORE),
-                Serdes.String(),
-                Serdes.ByteArray())
-            .withCachingEnabled()
-            .withLoggingEnabled(Map.of()),
+        ConnectionStore.builder(
+            Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(ConnectionProcessor.STORE),
+                    Serdes.String(),
+                    Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of())),
         PROCESSOR);
     t.addSink(
         OutputForwarder.MESSAGES,
