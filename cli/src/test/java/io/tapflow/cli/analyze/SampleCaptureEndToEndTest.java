@@ -54,6 +54,8 @@ class SampleCaptureEndToEndTest {
     assertEquals(40, r.packetsRead());
     assertEquals(40 + 2, r.recordsPublished()); // every segment, and end-of-capture per partition
     assertEquals(0, r.recordsFailed());
+    // Every record arrived: no gap in any partition's sequence (2 partitions here).
+    assertEquals(0.0, counterTotal(r, "tapflow_processor_records_lost"));
 
     assertEquals(
         List.of("mynick: Merhaba, herkes!", "ayse: Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ"),
@@ -94,6 +96,19 @@ class SampleCaptureEndToEndTest {
             .filter(m -> m.getOpcode() == Opcode.TEXT)
             .allMatch(WebSocketMessage::getCompressed));
     assertEquals(AnalyzeCommand.chatLines(plain.chat()), AnalyzeCommand.chatLines(deflate.chat()));
+  }
+
+  private static double counterTotal(AnalyzeRun.Result r, String name) {
+    double total = 0;
+    for (var snapshot : r.registry().scrape()) {
+      if (snapshot.getMetadata().getName().equals(name)) {
+        for (var d :
+            ((io.prometheus.metrics.model.snapshots.CounterSnapshot) snapshot).getDataPoints()) {
+          total += d.getValue();
+        }
+      }
+    }
+    return total;
   }
 
   private static List<String> texts(List<WebSocketMessage> messages) {

@@ -35,6 +35,7 @@ public final class ProcessorMetrics {
   // Recorded by ConnectionProcessor through these fields.
   public final Counter packets;
   public final Counter undecodableRecords;
+  public final Counter recordsLost;
   private final Counter connectionsOpened;
   private final Counter connectionsEnded;
 
@@ -64,6 +65,14 @@ public final class ProcessorMetrics {
             .help(
                 "Packet records processed, by sensor and kind (segment, heartbeat, end_of_capture).")
             .labelNames("sensor", "kind")
+            .register(registry);
+    recordsLost =
+        Counter.builder()
+            .name("tapflow_processor_records_lost_total")
+            .help(
+                "Packet records a sensor sent that never reached this processor: gaps in the"
+                    + " records' per-partition sequence numbers, by sensor.")
+            .labelNames("sensor")
             .register(registry);
     undecodableRecords =
         Counter.builder()

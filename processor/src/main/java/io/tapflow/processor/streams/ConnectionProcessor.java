@@ -53,6 +53,11 @@ final class ConnectionProcessor
 
   private final Map<String, Long> sensorClock = new HashMap<>();
   private final Map<String, Long> nextSweep = new HashMap<>();
+
+  /** Per sensor and partition: the sensor run seen last and its last partition sequence number. */
+  private final Map<String, Map.Entry<String, Long>> lastSequence = new HashMap<>();
+
+  private ProcessorContext<String, SpecificRecordBase> context;
   private KeyValueStore<String, byte[]> store;
 
   /** Connections changed since the last commit, written by {@link #writeChanged}. */
@@ -67,6 +72,8 @@ final class ConnectionProcessor
 
   @Override
   public void init(ProcessorContext<String, SpecificRecordBase> context) {
+    this.context = context;
+    lastSequence.clear();
     store = context.getStateStore(STORE);
     changed.clear();
     ConnectionStore.forTask(context.applicationId(), context.taskId())
@@ -116,6 +123,7 @@ final class ConnectionProcessor
     }
     String sensor = p.getSensorId();
     long ts = nanos(p);
+    countLost(p);
     switch (p.getKind()) {
       case SEGMENT -> onSegment(record.key(), p, ts);
       case HEARTBEAT -> {}
@@ -127,6 +135,29 @@ final class ConnectionProcessor
       nextSweep.put(sensor, clock + SWEEP_INTERVAL_NANOS);
       sweep(sensor, clock);
     }
+  }
+
+  /**
+   * Counts records lost between sensor and processor: the sequence numbers of one sensor run in one
+   * partition go up by one. A new run starts a new count (what a stopped run still had in flight is
+   * not known here); a number at or below the last seen is a redelivery, not a loss.
+   */
+  private void countLost(PacketRecord p) {
+    long seq = p.getPartitionSeq();
+    if (seq < 0 || context.recordMetadata().isEmpty()) {
+      return;
+    }
+    String key = p.getSensorId() + "|" + context.recordMetadata().get().partition();
+    Map.Entry<String, Long> last = lastSequence.get(key);
+    if (last != null && last.getKey().equals(p.getSensorRunId())) {
+      if (seq <= last.getValue()) {
+        return;
+      }
+      if (seq > last.getValue() + 1) {
+        metrics.recordsLost.labelValues(p.getSensorId()).inc(seq - last.getValue() - 1);
+      }
+    }
+    lastSequence.put(key, Map.entry(p.getSensorRunId(), seq));
   }
 
   private void onSegment(String key, PacketRecord p, long ts) {

@@ -117,6 +117,27 @@ class TapflowTopologyTest {
   }
 
   @Test
+  void gapsInASensorRunsPartitionSequenceAreCountedAsLostRecords() {
+    try (TopologyTestDriver driver = driver()) {
+      TestInputTopic<String, PacketRecord> in = input(driver);
+      List<Segment> session = chatSession();
+      long[] sequence = {0, 1, 3, 4, 4, 8};
+      for (int i = 0; i < sequence.length; i++) {
+        PacketRecord r = record(session.get(i));
+        r.setSensorRunId("run-1");
+        r.setPartitionSeq(sequence[i]);
+        in.pipeInput(KEY, r);
+      }
+      assertEquals(1.0 + 3.0, metrics.recordsLost.labelValues("s1").get());
+      PacketRecord restarted = record(session.get(6));
+      restarted.setSensorRunId("run-2");
+      restarted.setPartitionSeq(0);
+      in.pipeInput(KEY, restarted);
+      assertEquals(4.0, metrics.recordsLost.labelValues("s1").get());
+    }
+  }
+
+  @Test
   void endOfCaptureEndsAnOpenConnectionWithAFinalRecord() {
     try (TopologyTestDriver driver = driver()) {
       TestInputTopic<String, PacketRecord> in = input(driver);

@@ -12,6 +12,7 @@ import io.tapflow.sensor.decode.SkipReason;
 import io.tapflow.sensor.decode.TcpSegment;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Publishes captured packets to the packets topic: one {@link PacketRecord} per TCP segment, keyed
@@ -49,6 +52,8 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final String runId = UUID.randomUUID().toString();
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private AtomicLongArray partitionSequences = new AtomicLongArray(0);
+  private volatile int partitionCount;
   private volatile long lastTimestampNanos;
 
   public PacketPublisher(
@@ -136,7 +141,19 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
             .setCapturedLength(capturedLength)
             .setWireLength(wireLength)
             .build();
-    send(new ProducerRecord<>(topic, null, millis(ts), ConnectionKey.of(sensorId, s), record));
+    String key = ConnectionKey.of(sensorId, s);
+    send(partitionOf(key), millis(ts), key, record);
+  }
+
+  /**
+   * The partition Kafka's default partitioner gives {@code key} (murmur2 of its UTF-8 bytes),
+   * chosen here so that each record can carry its sequence number within that partition.
+   */
+  private int partitionOf(String key) {
+    if (partitionCount == 0) {
+      partitionCount = producer.partitionsFor(topic).size();
+    }
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitionCount;
   }
 
   /**
@@ -154,6 +171,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
 
   private void control(PacketKind kind, long ts) {
     List<PartitionInfo> partitions = producer.partitionsFor(topic);
+    partitionCount = partitions.size();
     for (PartitionInfo p : partitions) {
       PacketRecord record =
           PacketRecord.newBuilder()
@@ -178,8 +196,25 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
               .setCapturedLength(0)
               .setWireLength(0)
               .build();
-      send(new ProducerRecord<>(topic, p.partition(), millis(ts), sensorId, record));
+      send(p.partition(), millis(ts), sensorId, record);
     }
+  }
+
+  /**
+   * Numbers {@code value} within {@code partition} and sends it; one thread at a time, so the
+   * numbers of a partition reach it in order.
+   */
+  private synchronized void send(
+      int partition, long timestampMillis, String key, PacketRecord value) {
+    if (partition >= partitionSequences.length()) {
+      AtomicLongArray grown = new AtomicLongArray(partition + 1);
+      for (int i = 0; i < partitionSequences.length(); i++) {
+        grown.set(i, partitionSequences.get(i));
+      }
+      partitionSequences = grown;
+    }
+    value.setPartitionSeq(partitionSequences.getAndIncrement(partition));
+    send(new ProducerRecord<>(topic, partition, timestampMillis, key, value));
   }
 
   private void send(ProducerRecord<String, PacketRecord> record) {
