@@ -1,0 +1,79 @@
+package io.tapflow.bench;
+
+import io.tapflow.bench.gen.ChatTrafficGenerator;
+import io.tapflow.bench.gen.PcapWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.profile.StackProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Part 1: generates the decode captures, runs {@link DecodeBenchmark} under JMH and prints
+ * packets/s and MB/s. {@code DecodeBench DIR CONNECTIONS EXCHANGES [quick] [profile]}.
+ */
+public final class DecodeBench {
+  private DecodeBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    int connections = Integer.parseInt(args[1]);
+    int exchanges = Integer.parseInt(args[2]);
+    boolean quick = java.util.Arrays.asList(args).contains("quick");
+    boolean profile = java.util.Arrays.asList(args).contains("profile");
+    Files.createDirectories(dir);
+    long[][] sizes = new long[2][];
+    String[] modes = {"plain", "deflate"};
+    for (int m = 0; m < 2; m++) {
+      Path file = dir.resolve("decode-" + modes[m] + ".pcap");
+      ChatTrafficGenerator.Spec spec =
+          ChatTrafficGenerator.Spec.of(connections, exchanges, m == 1, 1);
+      try (PcapWriter w = new PcapWriter(file)) {
+        ChatTrafficGenerator.Summary s = ChatTrafficGenerator.generate(spec, w);
+        System.out.println(Generate.describe(file, spec, s));
+      }
+      CaptureSegments c = CaptureSegments.read(file);
+      sizes[m] = new long[] {c.segments().size(), c.frameBytes()};
+    }
+    ChainedOptionsBuilder o =
+        new OptionsBuilder()
+            .include(DecodeBenchmark.class.getName())
+            .forks(1)
+            .threads(1)
+            .warmupIterations(quick ? 2 : 4)
+            .warmupTime(TimeValue.seconds(quick ? 1 : 2))
+            .measurementIterations(quick ? 3 : 6)
+            .measurementTime(TimeValue.seconds(quick ? 1 : 2))
+            .jvmArgs("-Xms1g", "-Xmx2g", "-Dbench.dir=" + dir.toAbsolutePath());
+    if (profile) {
+      o = o.addProfiler(StackProfiler.class, "lines=4;top=12").addProfiler(GCProfiler.class);
+    }
+    Collection<RunResult> results = new Runner(o.build()).run();
+    System.out.println();
+    System.out.println("| part | capture | packets | frame MB | ms/capture | packets/s | MB/s |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    for (RunResult r : results) {
+      String mode = r.getParams().getParam("compression");
+      int m = mode.equals("plain") ? 0 : 1;
+      String bench =
+          r.getParams().getBenchmark().endsWith("Snapshot" + "EachSegment")
+              ? "decode core + snapshot per segment"
+              : "decode core";
+      double ms = r.getPrimaryResult().getScore();
+      double err = r.getPrimaryResult().getScoreError();
+      double pps = sizes[m][0] / (ms / 1000);
+      double mbps = sizes[m][1] / 1e6 / (ms / 1000);
+      System.out.printf(
+          "| %s | %s, %d conns x %d exchanges | %d | %.1f | %.1f ± %.1f | %.0f |" + " %.1f |%n",
+          bench, mode, connections, exchanges, sizes[m][0], sizes[m][1] / 1e6, ms, err, pps, mbps);
+      System.out.printf(
+          "RESULT %s_%s_packets_per_s=%.0f mb_per_s=%.1f packets=%d%n",
+          bench.contains("snapshot") ? "decode_snapshot" : "decode", mode, pps, mbps, sizes[m][0]);
+    }
+  }
+}

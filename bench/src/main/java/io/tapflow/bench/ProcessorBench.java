@@ -1,0 +1,115 @@
+package io.tapflow.bench;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.cli.Pipeline;
+import io.tapflow.cli.broker.EmbeddedKafkaBroker;
+import io.tapflow.schemas.PacketRecord;
+import io.tapflow.schemas.TapflowSerdes;
+import io.tapflow.schemas.Topics;
+import io.tapflow.sensor.capture.CaptureConfig;
+import io.tapflow.sensor.capture.PcapSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Part 3: the processor on Kafka against a plain consumer of the same packets topic, in one run on
+ * one embedded broker. {@code ProcessorBench CAPTURE}: publishes the capture once per guarantee,
+ * times a plain consumer (bytes only, then with Avro decoding) over it, then the processor with
+ * exactly-once v2 and at-least-once from RUNNING to its last commit.
+ */
+public final class ProcessorBench {
+  private ProcessorBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path capture = Path.of(args[0]);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      for (boolean exactlyOnce : new boolean[] {true, false}) {
+        String g = exactlyOnce ? "eos" : "alos";
+        Topics topics = Topics.DEFAULT.withPrefix("bench-" + g + ".");
+        Pipeline.Settings settings =
+            new Pipeline.Settings(
+                broker.bootstrapServers(),
+                Map.of(),
+                topics,
+                1,
+                1,
+                "bench-" + g,
+                exactlyOnce,
+                "bench",
+                capture.getFileName().toString());
+        try (Pipeline p = Pipeline.create(settings, new PrometheusRegistry())) {
+          long t0 = System.nanoTime();
+          long packets;
+          try (PcapSource source = PcapSource.open(CaptureConfig.offline(capture))) {
+            source.run(p.publisher());
+            packets = source.stats().received();
+          }
+          p.endOfCapture();
+          double publish = (System.nanoTime() - t0) / 1e9;
+          System.out.printf(
+              "RESULT producer_%s records=%d seconds=%.2f records_per_s=%.0f%n",
+              g, packets, publish, packets / publish);
+          consume(p.clientProperties(), topics.packets(), false, g);
+          consume(p.clientProperties(), topics.packets(), true, g);
+          long s0 = System.nanoTime();
+          p.startProcessor();
+          while (p.processor().streams().state() != KafkaStreams.State.RUNNING) {
+            Thread.sleep(5);
+          }
+          long s1 = System.nanoTime();
+          p.awaitProcessed(Duration.ofMinutes(20));
+          long s2 = System.nanoTime();
+          double secs = (s2 - s1) / 1e9;
+          System.out.printf(
+              "RESULT processor_%s records=%d seconds=%.2f records_per_s=%.0f startup_s=%.2f%n",
+              g, packets, secs, packets / secs, (s1 - s0) / 1e9);
+        }
+      }
+    }
+  }
+
+  /** Reads the whole topic from the start with one consumer; prints records/s. */
+  static void consume(Properties client, String topic, boolean avro, String g) {
+    Properties c = new Properties();
+    c.putAll(client);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    var values = TapflowSerdes.packetRecord().deserializer();
+    long t0 = System.nanoTime();
+    long n = 0;
+    long bytes = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp)).get(tp);
+      while (consumer.position(tp) < end) {
+        ConsumerRecords<byte[], byte[]> rs = consumer.poll(Duration.ofMillis(200));
+        for (ConsumerRecord<byte[], byte[]> r : rs) {
+          n++;
+          bytes += r.value().length;
+          if (avro) {
+            PacketRecord pr = values.deserialize(topic, r.value());
+            bytes += pr.getPayload() == null ? 0 : 1;
+          }
+        }
+      }
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        "RESULT consumer_%s_%s records=%d seconds=%.2f records_per_s=%.0f mb=%.1f%n",
+        avro ? "avro" : "bytes", g, n, secs, n / secs, bytes / 1e6);
+  }
+}
