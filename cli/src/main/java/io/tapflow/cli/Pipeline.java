@@ -123,6 +123,7 @@ public final class Pipeline implements AutoCloseable {
           settings.partitions(),
           (short) settings.replicationFactor(),
           Map.of("retention.ms", "-1"));
+      p.publisher.awaitPartitionsWritable();
     } catch (InterruptedException | ExecutionException | RuntimeException e) {
       p.close();
       throw e;

@@ -110,6 +110,7 @@ public final class SensorCommand implements Callable<Integer> {
                 metrics);
         PcapSource source = PcapSource.open(capture)) {
       kafkaMetrics.add("producer", publisher::kafkaMetrics);
+      publisher.awaitPartitionsWritable();
       boolean live = file == null;
       if (live) {
         metrics.expectHeartbeats(id);

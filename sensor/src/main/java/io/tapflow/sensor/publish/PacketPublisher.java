@@ -164,6 +164,18 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     control(PacketKind.END_OF_CAPTURE, lastTimestampNanos);
   }
 
+  /**
+   * Writes a heartbeat (clock 0, which moves no processor clock) to every partition and waits until
+   * each is acknowledged. A new topic's partitions can be listed with a leader before that leader
+   * accepts writes; an idempotent producer whose first batches then fail with NotLeaderOrFollower
+   * while later ones succeed ends in OutOfOrderSequence errors and loses records. One acknowledged
+   * write per partition before the capture's records avoids that.
+   */
+  public void awaitPartitionsWritable() {
+    heartbeat(0);
+    producer.flush();
+  }
+
   /** Sends the sensor's capture clock to every partition. */
   public void heartbeat(long clockNanos) {
     control(PacketKind.HEARTBEAT, clockNanos);
