@@ -52,7 +52,8 @@ class SampleCaptureEndToEndTest {
   void theChatSampleGivesMynicksGreetingAndBothLatencies() throws Exception {
     AnalyzeRun.Result r = analyze("chat.pcap", "plain.");
     assertEquals(40, r.packetsRead());
-    assertEquals(40 + 2, r.recordsPublished()); // every segment, and end-of-capture per partition
+    // Every segment, and per partition one heartbeat before the capture and one end-of-capture.
+    assertEquals(40 + 2 + 2, r.recordsPublished());
     assertEquals(0, r.recordsFailed());
     // Every record arrived: no gap in any partition's sequence (2 partitions here).
     assertEquals(0.0, counterTotal(r, "tapflow_processor_records_lost"));
