@@ -203,6 +203,11 @@ public final class ConnectionAnalyzer {
     return endReason;
   }
 
+  /** Zeek's conn_state of the connection now. */
+  public String connState() {
+    return tcp.connState();
+  }
+
   public String sensor() {
     return info.sensor();
   }

@@ -2,7 +2,6 @@ package io.tapflow.processor.streams;
 
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
-import io.tapflow.processor.analysis.ConnectionSummary;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.Segment;
 import io.tapflow.schemas.PacketRecord;
@@ -263,11 +262,7 @@ final class ConnectionProcessor
   }
 
   private void ended(ConnectionAnalyzer a) {
-    metrics.connectionEnded(
-        a.sensor(),
-        a.info().server(),
-        a.summary(ConnectionSummary.Kind.FINAL).tcp().state(),
-        a.endReason());
+    metrics.connectionEnded(a.sensor(), a.info().server(), a.connState(), a.endReason());
   }
 
   static Segment toSegment(PacketRecord p, long ts) {

@@ -71,6 +71,7 @@ public final class TcpConnection {
   private final long[] letterCounts = new long[6]; // T, t, G, g, W, w
   private final long[] lastSignature = new long[2]; // per side: hash of the last segment
   private final long[] lastSignatureTime = {Long.MIN_VALUE, Long.MIN_VALUE};
+  private final byte[][] lastPayload = new byte[2][]; // not in the snapshot, see isDuplicate
 
   private TcpReassembler toServer;
   private TcpReassembler toClient;
@@ -181,19 +182,27 @@ public final class TcpConnection {
     }
   }
 
+  /**
+   * Whether {@code s} repeats the previous packet of its direction. The header fields are compared
+   * by a signature; the payload only when they match, so the common case costs no pass over the
+   * payload. The previous payload is not part of the snapshot: right after a restore a repeated
+   * packet with payload counts as a retransmission instead (a pure ACK still as a duplicate).
+   */
   private boolean isDuplicate(Side side, Segment s) {
     int i = side.ordinal();
     long signature =
-        ((s.seq() * 31 + s.ack()) * 31 + s.flags()) * 31
-            + s.window() * 31L
-            + Arrays.hashCode(s.payload()) * 17L
+        (((s.seq() * 31 + s.ack()) * 31 + s.flags()) * 31 + s.window()) * 31
             + s.payloadWireLength();
     boolean duplicate =
         signature == lastSignature[i]
             && s.timestampNanos() - lastSignatureTime[i] <= duplicateWindowNanos
-            && s.timestampNanos() >= lastSignatureTime[i];
+            && s.timestampNanos() >= lastSignatureTime[i]
+            && (lastPayload[i] == null
+                ? s.payload().length == 0
+                : Arrays.equals(s.payload(), lastPayload[i]));
     lastSignature[i] = signature;
     lastSignatureTime[i] = s.timestampNanos();
+    lastPayload[i] = s.payload();
     return duplicate;
   }
 
@@ -397,6 +406,9 @@ public final class TcpConnection {
     long signature = lastSignature[0];
     lastSignature[0] = lastSignature[1];
     lastSignature[1] = signature;
+    byte[] payload = lastPayload[0];
+    lastPayload[0] = lastPayload[1];
+    lastPayload[1] = payload;
     long time = lastSignatureTime[0];
     lastSignatureTime[0] = lastSignatureTime[1];
     lastSignatureTime[1] = time;
