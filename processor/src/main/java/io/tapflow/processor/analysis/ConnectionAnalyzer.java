@@ -550,7 +550,7 @@ public final class ConnectionAnalyzer {
       }
       out.onMessage(info, sender, m);
       if (m.opcode() == WsOpcode.TEXT) {
-        for (AppEvent e : CHAT.decode(sender == Side.CLIENT, m.text())) {
+        for (AppEvent e : CHAT.decode(sender == Side.CLIENT, m.content())) {
           out.onAppEvent(info, sender, m.timestampNanos(), e);
         }
       }

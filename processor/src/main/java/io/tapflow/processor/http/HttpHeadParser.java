@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Turns the bytes of one direction of a connection into one HTTP/1.x message head, pushed in any
@@ -47,6 +48,9 @@ public final class HttpHeadParser {
   private static final byte LF = '\n';
   private static final int INITIAL_CAPACITY = 512;
   private static final int SNAPSHOT_VERSION = 1;
+  private static final Pattern WORD_SEPARATOR = Pattern.compile("[ \t]+");
+  private static final Pattern STATUS_CODE = Pattern.compile("[0-9]{3}");
+  private static final Pattern VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");
   private static final String[] METHODS = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"
   };
@@ -362,7 +366,7 @@ public final class HttpHeadParser {
    * Parses {@code method SP request-target SP HTTP-version} into a head without fields, or null.
    */
   private static HttpHead request(String startLine) {
-    String[] words = HttpLists.trimOws(startLine).split("[ \t]+");
+    String[] words = WORD_SEPARATOR.split(HttpLists.trimOws(startLine));
     if (words.length != 3 || !isToken(words[0]) || !isVersion(words[2])) {
       return null;
     }
@@ -371,8 +375,8 @@ public final class HttpHeadParser {
 
   /** Parses {@code HTTP-version SP status-code SP [ reason-phrase ]} likewise, or returns null. */
   private static HttpHead response(String startLine) {
-    String[] words = HttpLists.trimOws(startLine).split("[ \t]+", 3);
-    if (words.length < 2 || !isVersion(words[0]) || !words[1].matches("[0-9]{3}")) {
+    String[] words = WORD_SEPARATOR.split(HttpLists.trimOws(startLine), 3);
+    if (words.length < 2 || !isVersion(words[0]) || !STATUS_CODE.matcher(words[1]).matches()) {
       return null;
     }
     String reason = words.length == 3 ? words[2] : "";
@@ -381,7 +385,7 @@ public final class HttpHeadParser {
 
   /** {@code HTTP-version = HTTP-name "/" DIGIT "." DIGIT} (RFC 9112 §2.3). */
   private static boolean isVersion(String s) {
-    return s.matches("HTTP/[0-9]\\.[0-9]");
+    return VERSION.matcher(s).matches();
   }
 
   /** {@code token = 1*tchar} (RFC 9110 §5.6.2). */

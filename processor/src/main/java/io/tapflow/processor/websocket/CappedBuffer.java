@@ -38,7 +38,12 @@ final class CappedBuffer {
       return;
     }
     if (length + kept > bytes.length) {
-      long grown = Math.max(length + kept, Math.max(MIN_CAPACITY, 2L * bytes.length));
+      // An empty buffer takes exactly the first chunk, so a message that arrives in one piece
+      // fills its array and take() hands it over without a copy.
+      long grown =
+          bytes.length == 0
+              ? kept
+              : Math.max(length + kept, Math.max(MIN_CAPACITY, 2L * bytes.length));
       bytes = Arrays.copyOf(bytes, (int) Math.min(grown, cap));
     }
     System.arraycopy(buf, off, bytes, length, kept);
@@ -64,8 +69,23 @@ final class CappedBuffer {
     return bytes;
   }
 
-  byte[] toByteArray() {
-    return length == 0 ? EMPTY : Arrays.copyOf(bytes, length);
+  /**
+   * Empties the buffer and returns its bytes in an array the caller owns: the buffer's own array
+   * when the bytes fill it exactly (the buffer lets go of it), else a copy. Whether bytes were
+   * dropped at the cap is still answered by {@link #isTruncated()} until {@link #clear()}.
+   */
+  byte[] take() {
+    byte[] taken;
+    if (length == 0) {
+      taken = EMPTY;
+    } else if (length == bytes.length) {
+      taken = bytes;
+      bytes = EMPTY;
+    } else {
+      taken = Arrays.copyOf(bytes, length);
+    }
+    length = 0;
+    return taken;
   }
 
   void clear() {

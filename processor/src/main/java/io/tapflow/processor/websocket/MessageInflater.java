@@ -3,7 +3,6 @@ package io.tapflow.processor.websocket;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -12,16 +11,21 @@ import java.util.zip.Inflater;
  * Inflates the compressed messages of one direction (RFC 7692 §7.2.2), carrying the sender's LZ77
  * window from one message to the next.
  *
- * <p>An {@link Inflater} kept alive across messages would hold that window in native memory, out of
- * reach of a snapshot. Instead this keeps the last window-size bytes of inflated output and primes
- * a fresh raw {@code Inflater} with them through {@link Inflater#setDictionary} for every message:
- * for raw DEFLATE a preset dictionary is exactly the history that back-references reach into, so
- * the output is the same as with a long-lived inflater. When the sender uses {@code
- * no_context_takeover} no history is kept at all.
+ * <p>The window lives in two places. This keeps the last window-size bytes of inflated output as
+ * its history, the only copy a snapshot takes; and while the direction is busy a raw {@link
+ * Inflater} stays alive between messages, its own window in step with that history, so a message
+ * costs no more than its bytes. The live inflaters of a thread are few ({@link
+ * LiveInflaters#CAPACITY}, least recently used let go first), since each holds native memory. A
+ * direction without one, after a restore or after being let go, primes a fresh raw inflater with
+ * the history through {@link Inflater#setDictionary}: for raw DEFLATE a preset dictionary is
+ * exactly the history that back-references reach into, so the output is the same. When the sender
+ * uses {@code no_context_takeover} no history is kept at all.
  *
  * <p>If the history is lost (a gap, a failed or cut-short message) it is emptied rather than left
  * stale: a later message that refers back into it then fails with "invalid distance too far back"
  * instead of inflating to wrong bytes.
+ *
+ * <p>Confined to one thread at a time, like the decoder it belongs to.
  */
 final class MessageInflater {
 
@@ -32,6 +36,10 @@ final class MessageInflater {
   private static final byte[] EMPTY_BLOCK_TAIL = {0x00, 0x00, (byte) 0xff, (byte) 0xff};
 
   private static final int CHUNK_LENGTH = 8192;
+
+  /** Output scratch, one per thread: it holds bytes only during {@link #inflate}. */
+  private static final ThreadLocal<byte[]> CHUNK =
+      ThreadLocal.withInitial(() -> new byte[CHUNK_LENGTH]);
 
   /**
    * zlib's deflate cannot use a 256-byte window and uses 512 bytes when asked for 8 bits, so keep
@@ -57,8 +65,11 @@ final class MessageInflater {
   private int historyEnd;
   private int historyLength;
 
-  /** Scratch output buffer; not part of the state. */
-  private byte[] chunk;
+  /**
+   * A raw inflater whose window equals the history and that is ready for the next message's first
+   * block, or null; not part of the state.
+   */
+  private Inflater live;
 
   MessageInflater(PerMessageDeflate deflate, boolean sentByClient) {
     this.contextTakeover = !deflate.noContextTakeover(sentByClient);
@@ -80,16 +91,13 @@ final class MessageInflater {
       long limit,
       CappedBuffer content,
       Utf8Validator utf8) {
-    int tailLength = whole ? EMPTY_BLOCK_TAIL.length : 0;
-    byte[] input = Arrays.copyOf(compressed, length + tailLength);
-    System.arraycopy(EMPTY_BLOCK_TAIL, 0, input, length, tailLength);
-    if (chunk == null) {
-      chunk = new byte[CHUNK_LENGTH];
-    }
-    Inflater inflater = new Inflater(true);
+    Inflater inflater = takeLive();
+    byte[] chunk = CHUNK.get();
     long inflated = 0;
+    boolean inTail = false;
+    boolean inStep = false;
     try {
-      begin(inflater, input, 0);
+      inflater.setInput(compressed, 0, length);
       while (true) {
         int room = (int) Math.min(chunk.length, limit - inflated);
         if (room == 0) {
@@ -103,20 +111,61 @@ final class MessageInflater {
             utf8.update(chunk, 0, n);
           }
           remember(chunk, n);
-        } else if (inflater.finished() && inflater.getRemaining() > tailLength) {
+        } else if (inflater.finished()) {
+          if (inTail || inflater.getRemaining() == 0) {
+            return new Result(inflated, false, null); // the stream ended with the payload
+          }
           // A block with BFINAL set ended the DEFLATE stream before the payload ended (RFC 7692
           // §7.2.3.4): what follows is a new stream over the same window.
-          int next = input.length - inflater.getRemaining();
+          int next = length - inflater.getRemaining();
           inflater.reset();
-          begin(inflater, input, next);
+          prime(inflater);
+          inflater.setInput(compressed, next, length - next);
+        } else if (inflater.needsInput() && whole && !inTail) {
+          inTail = true;
+          inflater.setInput(EMPTY_BLOCK_TAIL);
         } else {
+          // All input taken: after the tail the inflater stands at a block boundary, its window
+          // in step with the history, ready for the next message.
+          inStep = inTail;
           return new Result(inflated, false, null);
         }
       }
     } catch (DataFormatException e) {
       return new Result(inflated, false, snakeCase(e.getMessage()));
     } finally {
-      inflater.end();
+      if (inStep && contextTakeover) {
+        live = inflater;
+        LiveInflaters.touch(this);
+      } else {
+        inflater.end();
+      }
+    }
+  }
+
+  /** The live inflater, else a fresh one primed with the history. */
+  private Inflater takeLive() {
+    Inflater inflater = live;
+    live = null;
+    if (inflater != null) {
+      return inflater;
+    }
+    inflater = new Inflater(true);
+    prime(inflater);
+    return inflater;
+  }
+
+  private void prime(Inflater inflater) {
+    if (historyLength > 0) {
+      inflater.setDictionary(linearHistory());
+    }
+  }
+
+  /** Ends the live inflater, if any; the history still holds the window. */
+  void letGoOfLiveInflater() {
+    if (live != null) {
+      live.end();
+      live = null;
     }
   }
 
@@ -124,23 +173,17 @@ final class MessageInflater {
   void resetContext() {
     historyEnd = 0;
     historyLength = 0;
+    letGoOfLiveInflater();
   }
 
   /** The capacity of the arrays kept between messages. */
   int retainedBytes() {
-    return (history == null ? 0 : history.length) + (chunk == null ? 0 : chunk.length);
+    return history == null ? 0 : history.length;
   }
 
   /** Bytes of history the next message will be primed with. */
   int historyLength() {
     return historyLength;
-  }
-
-  private void begin(Inflater inflater, byte[] input, int offset) {
-    if (historyLength > 0) {
-      inflater.setDictionary(linearHistory());
-    }
-    inflater.setInput(input, offset, input.length - offset);
   }
 
   private void remember(byte[] buf, int len) {

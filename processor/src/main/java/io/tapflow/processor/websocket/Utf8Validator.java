@@ -3,6 +3,9 @@ package io.tapflow.processor.websocket;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Checks, a chunk at a time, that a byte stream is well-formed UTF-8 (RFC 3629; the Unicode
@@ -16,6 +19,9 @@ final class Utf8Validator {
 
   private static final int CONTINUATION_MIN = 0x80;
   private static final int CONTINUATION_MAX = 0xbf;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private int pending;
   private int lower = CONTINUATION_MIN;
@@ -27,7 +33,17 @@ final class Utf8Validator {
     if (invalidOffset >= 0) {
       return;
     }
-    for (int i = off; i < off + len; i++) {
+    int end = off + len;
+    for (int i = off; i < end; i++) {
+      if (pending == 0) {
+        // ASCII runs, the common case, eight bytes at a time.
+        while (i + Long.BYTES <= end && ((long) LONGS.get(buf, i) & HIGH_BITS) == 0) {
+          i += Long.BYTES;
+        }
+        if (i == end) {
+          break;
+        }
+      }
       int b = buf[i] & 0xff;
       if (pending == 0 ? !leadByte(b) : !continuationByte(b)) {
         invalidOffset = offset + (i - off);

@@ -12,6 +12,9 @@ import static io.tapflow.processor.websocket.WebSocketProtocol.opcodeName;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -53,6 +56,18 @@ final class WebSocketFrameParser {
 
   private static final int UNMASK_CHUNK_LENGTH = 8192;
 
+  /**
+   * Scratch space for unmasking, one per thread rather than per parser: it holds bytes only for the
+   * duration of one {@link FrameHandler#onFramePayload} call, and a thousand idle connections
+   * should not keep a thousand of them.
+   */
+  private static final ThreadLocal<byte[]> UNMASKED =
+      ThreadLocal.withInitial(() -> new byte[UNMASK_CHUNK_LENGTH]);
+
+  /** Eight bytes at a time, in network order, for unmasking. */
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   /** The search window starts this small and doubles up to twice the bound. */
   private static final int MIN_WINDOW_CAPACITY = 256;
 
@@ -62,9 +77,6 @@ final class WebSocketFrameParser {
   private final WebSocketListener anomalies;
   private final Tally tally;
   private final FrameSearch search;
-
-  /** Scratch space for unmasking; not part of the state. */
-  private byte[] unmasked;
 
   private State state = State.FRAME_START;
   private int firstByte;
@@ -222,7 +234,7 @@ final class WebSocketFrameParser {
 
   /** The capacity of the arrays this parser keeps between calls. */
   int retainedBytes() {
-    return (window == null ? 0 : window.length) + (unmasked == null ? 0 : unmasked.length);
+    return window == null ? 0 : window.length;
   }
 
   private int readFrameStart(byte b, int pos) {
@@ -354,18 +366,25 @@ final class WebSocketFrameParser {
    * i modulo 4 of the masking key" (RFC 6455 §5.3).
    */
   private void unmask(byte[] buf, int pos, int n, long timestampNanos) {
-    if (unmasked == null) {
-      unmasked = new byte[UNMASK_CHUNK_LENGTH];
-    }
+    byte[] unmasked = UNMASKED.get();
     long index = payloadRead;
     for (int done = 0; done < n; ) {
       int k = Math.min(n - done, unmasked.length);
-      for (int i = 0; i < k; i++, index++) {
-        int keyByte = maskingKey >>> (24 - 8 * (int) (index & 3));
-        unmasked[i] = (byte) (buf[pos + done + i] ^ keyByte);
+      // The key rotated so that its first byte applies to this chunk's first byte, twice over a
+      // long: eight payload bytes per XOR.
+      int key = Integer.rotateLeft(maskingKey, 8 * (int) (index & 3));
+      long key8 = ((long) key << 32) | (key & 0xffffffffL);
+      int from = pos + done;
+      int i = 0;
+      for (; i + Long.BYTES <= k; i += Long.BYTES) {
+        LONGS.set(unmasked, i, (long) LONGS.get(buf, from + i) ^ key8);
+      }
+      for (; i < k; i++) {
+        unmasked[i] = (byte) (buf[from + i] ^ (key >>> (24 - 8 * (i & 3))));
       }
       handler.onFramePayload(unmasked, 0, k, timestampNanos);
       done += k;
+      index += k;
     }
   }
 

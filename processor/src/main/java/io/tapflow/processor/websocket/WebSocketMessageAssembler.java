@@ -342,7 +342,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
     boolean truncated;
     boolean wholeText = messageUtf8Checked;
     if (!messageCompressed) {
-      content = messageContent.toByteArray();
+      content = messageContent.take();
       truncated = messageContent.isTruncated();
     } else if (inflater == null) {
       if (!compressedWithoutHandshakeReported) {
@@ -404,7 +404,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
         inflater.resetContext();
         wholeText = false;
       }
-      content = messageContent.toByteArray();
+      content = messageContent.take();
       payloadLength = result.inflatedLength();
       truncated = cutShort || messageContent.isTruncated();
     }
@@ -435,7 +435,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
   }
 
   private void deliverControlFrame(long timestampNanos) {
-    byte[] content = controlContent.toByteArray();
+    byte[] content = controlContent.take();
     Integer closeCode = null;
     String closeReason = null;
     if (controlOpcode == OPCODE_CLOSE && controlMissingBytes == 0) {

@@ -16,7 +16,7 @@ class MessageInflaterTest {
   }
 
   @Test
-  void freshInflaterPrimedWithTheHistoryInflatesLikeOneLongLivedInflater() {
+  void aLiveInflaterAndAFreshOnePrimedWithTheHistoryInflateAlike() {
     Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
     MessageInflater inflater = new MessageInflater(PerMessageDeflate.DEFAULT, false);
     StringBuilder all = new StringBuilder();
@@ -25,15 +25,43 @@ class MessageInflaterTest {
           "message " + i + " repeats " + all.substring(Math.max(0, all.length() - 300));
       all.append(message);
       CappedBuffer content = new CappedBuffer(1 << 20);
+      if (i % 3 == 2) {
+        inflater.letGoOfLiveInflater(); // as when the thread's live inflaters are all taken
+      }
 
       MessageInflater.Result result =
           inflate(inflater, Frames.deflate(deflater, utf8(message)), 1 << 20, content);
 
       assertEquals(new MessageInflater.Result(utf8(message).length, false, null), result);
-      assertArrayEquals(utf8(message), content.toByteArray(), "message " + i);
+      assertArrayEquals(utf8(message), content.take(), "message " + i);
     }
     deflater.end();
     assertEquals(32768, inflater.historyLength());
+  }
+
+  @Test
+  void aThreadKeepsAtMostItsCapacityOfLiveInflatersAndTheOthersStillInflate() {
+    int directions = LiveInflaters.CAPACITY + 88;
+    MessageInflater[] inflaters = new MessageInflater[directions];
+    Deflater[] deflaters = new Deflater[directions];
+    for (int round = 0; round < 3; round++) {
+      for (int d = 0; d < directions; d++) {
+        if (round == 0) {
+          inflaters[d] = new MessageInflater(PerMessageDeflate.DEFAULT, true);
+          deflaters[d] = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        }
+        String message = "direction " + d + " round " + round + " says direction " + d;
+        CappedBuffer content = new CappedBuffer(1 << 20);
+
+        inflate(inflaters[d], Frames.deflate(deflaters[d], utf8(message)), 1 << 20, content);
+
+        assertArrayEquals(utf8(message), content.take(), "direction " + d + " round " + round);
+      }
+    }
+    assertEquals(LiveInflaters.CAPACITY, LiveInflaters.size());
+    for (Deflater d : deflaters) {
+      d.end();
+    }
   }
 
   @Test
@@ -80,7 +108,7 @@ class MessageInflaterTest {
     MessageInflater.Result result = inflate(inflater, hex("f2 48 cd c9 c9 07 00"), 3, content);
 
     assertEquals(new MessageInflater.Result(3, true, null), result);
-    assertArrayEquals(utf8("Hel"), content.toByteArray());
+    assertArrayEquals(utf8("Hel"), content.take());
   }
 
   @Test

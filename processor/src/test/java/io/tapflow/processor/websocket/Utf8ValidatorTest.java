@@ -3,6 +3,9 @@ package io.tapflow.processor.websocket;
 import static io.tapflow.processor.websocket.Bytes.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class Utf8ValidatorTest {
@@ -76,5 +79,33 @@ class Utf8ValidatorTest {
 
     assertEquals(false, utf8.finish());
     assertEquals(3, utf8.invalidOffset());
+  }
+
+  @Test
+  void aMalformedByteAnywhereInALongAsciiRunIsFoundAtItsOffsetWhateverTheChunking() {
+    for (int bad = 0; bad < 40; bad++) {
+      byte[] bytes = "the quick brown fox jumps over a lazy do".getBytes(StandardCharsets.US_ASCII);
+      bytes[bad] = (byte) 0xff;
+      for (int split = 0; split <= bytes.length; split++) {
+        Utf8Validator utf8 = new Utf8Validator();
+        utf8.update(bytes, 0, split);
+        utf8.update(bytes, split, bytes.length - split);
+
+        assertEquals(false, utf8.finish(), "bad=" + bad + " split=" + split);
+        assertEquals(bad, utf8.invalidOffset(), "bad=" + bad + " split=" + split);
+      }
+    }
+  }
+
+  @Test
+  void aSequenceAfterAnAsciiRunIsCheckedAtEveryAlignment() {
+    for (int ascii = 0; ascii < 20; ascii++) {
+      byte[] good = ("a".repeat(ascii) + "\u011f" + "b".repeat(9)).getBytes(StandardCharsets.UTF_8);
+      byte[] cut = Arrays.copyOf(good, good.length);
+      cut[ascii + 1] = 'x'; // the continuation byte of U+011F replaced
+
+      assertEquals(-1, check(HexFormat.ofDelimiter(" ").formatHex(good)), "ascii=" + ascii);
+      assertEquals(ascii + 1, check(HexFormat.ofDelimiter(" ").formatHex(cut)), "ascii=" + ascii);
+    }
   }
 }

@@ -55,6 +55,24 @@ class WebSocketDecoderTest {
     assertEquals(List.of(text("Hello", 1)), recorder.events);
   }
 
+  @Test
+  void aLongMaskedPayloadUnmasksTheSameInChunksOfEverySizeAndAlignment() {
+    byte[] payload = new byte[301];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (i * 7 + 3);
+    }
+    byte[] wire = Frames.masked(0x82, 0x9a3b_c1d5, payload);
+    for (int chunk = 1; chunk <= 19; chunk++) {
+      RecordingListener r = new RecordingListener();
+      WebSocketDecoder d = new WebSocketDecoder(true, WebSocketConfig.DEFAULT, null, r);
+      for (int off = 0; off < wire.length; off += chunk) {
+        d.onData(wire, off, Math.min(chunk, wire.length - off), T);
+      }
+
+      assertEquals(List.of(message(WsOpcode.BINARY, payload, 1)), r.events, "chunk " + chunk);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Split.class)
   void fragmentedUnmaskedTextMessageIsReassembledFromTwoFrames(Split split) {
