@@ -1,9 +1,11 @@
 package io.tapflow.processor.streams;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.Segment;
+import io.tapflow.schemas.PacketKind;
 import io.tapflow.schemas.PacketRecord;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.streams.KeyValue;
@@ -50,11 +53,34 @@ final class ConnectionProcessor
   private final LinkedHashMap<String, ConnectionAnalyzer> live =
       new LinkedHashMap<>(1024, 0.75f, true);
 
-  private final Map<String, Long> sensorClock = new HashMap<>();
-  private final Map<String, Long> nextSweep = new HashMap<>();
+  /**
+   * What this task knows of each sensor. A task reads one partition of the packets topic (the
+   * topology has one source), so per sensor here is per sensor and partition.
+   */
+  private final Map<String, SensorState> sensors = new HashMap<>();
 
-  /** Per sensor and partition: the sensor run seen last and its last partition sequence number. */
-  private final Map<String, Map.Entry<String, Long>> lastSequence = new HashMap<>();
+  /** One sensor's capture clock, next sweep, last sequence number and per-kind record counters. */
+  private static final class SensorState {
+    long clock = Long.MIN_VALUE;
+    long nextSweep = Long.MIN_VALUE;
+
+    /** The sensor run seen last in this partition, and its last partition sequence number. */
+    String runId;
+
+    long lastSeq;
+
+    /** {@code tapflow_packets_total} for this sensor, by {@link PacketKind} ordinal. */
+    final CounterDataPoint[] records;
+
+    SensorState(String sensor, ProcessorMetrics metrics) {
+      PacketKind[] kinds = PacketKind.values();
+      records = new CounterDataPoint[kinds.length];
+      for (PacketKind k : kinds) {
+        records[k.ordinal()] =
+            metrics.packets.labelValues(sensor, k.name().toLowerCase(Locale.ROOT));
+      }
+    }
+  }
 
   private ProcessorContext<String, SpecificRecordBase> context;
   private KeyValueStore<String, byte[]> store;
@@ -72,15 +98,13 @@ final class ConnectionProcessor
   @Override
   public void init(ProcessorContext<String, SpecificRecordBase> context) {
     this.context = context;
-    lastSequence.clear();
+    sensors.clear();
     store = context.getStateStore(STORE);
     changed.clear();
     ConnectionStore.forTask(context.applicationId(), context.taskId())
         .beforeFlush(this::writeChanged);
     out = new OutputForwarder(context, metrics);
     live.clear();
-    sensorClock.clear();
-    nextSweep.clear();
     List<String> unreadable = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
@@ -94,7 +118,8 @@ final class ConnectionProcessor
           continue;
         }
         live.put(kv.key, a);
-        sensorClock.merge(a.sensor(), a.lastTimestamp(), Math::max);
+        SensorState st = sensor(a.sensor());
+        st.clock = Math.max(st.clock, a.lastTimestamp());
         metrics.connectionRestored(a.sensor(), a.info().server(), a.finished());
       }
     }
@@ -121,19 +146,29 @@ final class ConnectionProcessor
       return;
     }
     String sensor = p.getSensorId();
+    SensorState st = sensor(sensor);
     long ts = nanos(p);
-    countLost(p);
+    countLost(st, p);
     switch (p.getKind()) {
       case SEGMENT -> onSegment(record.key(), p, ts);
       case HEARTBEAT -> {}
       case END_OF_CAPTURE -> endAll(sensor, ts);
     }
-    metrics.packets.labelValues(sensor, p.getKind().name().toLowerCase()).inc();
-    long clock = sensorClock.merge(sensor, ts, Math::max);
-    if (clock >= nextSweep.getOrDefault(sensor, Long.MIN_VALUE)) {
-      nextSweep.put(sensor, clock + SWEEP_INTERVAL_NANOS);
-      sweep(sensor, clock);
+    st.records[p.getKind().ordinal()].inc();
+    st.clock = Math.max(st.clock, ts);
+    if (st.clock >= st.nextSweep) {
+      st.nextSweep = st.clock + SWEEP_INTERVAL_NANOS;
+      sweep(sensor, st.clock);
     }
+  }
+
+  private SensorState sensor(String sensor) {
+    SensorState st = sensors.get(sensor);
+    if (st == null) {
+      st = new SensorState(sensor, metrics);
+      sensors.put(sensor, st);
+    }
+    return st;
   }
 
   /**
@@ -141,22 +176,23 @@ final class ConnectionProcessor
    * partition go up by one. A new run starts a new count (what a stopped run still had in flight is
    * not known here); a number at or below the last seen is a redelivery, not a loss.
    */
-  private void countLost(PacketRecord p) {
+  private void countLost(SensorState st, PacketRecord p) {
     long seq = p.getPartitionSeq();
-    if (seq < 0 || context.recordMetadata().isEmpty()) {
+    if (seq < 0) {
       return;
     }
-    String key = p.getSensorId() + "|" + context.recordMetadata().get().partition();
-    Map.Entry<String, Long> last = lastSequence.get(key);
-    if (last != null && last.getKey().equals(p.getSensorRunId())) {
-      if (seq <= last.getValue()) {
+    String run = p.getSensorRunId();
+    if (run.equals(st.runId)) {
+      if (seq <= st.lastSeq) {
         return;
       }
-      if (seq > last.getValue() + 1) {
-        metrics.recordsLost.labelValues(p.getSensorId()).inc(seq - last.getValue() - 1);
+      if (seq > st.lastSeq + 1) {
+        metrics.recordsLost.labelValues(p.getSensorId()).inc(seq - st.lastSeq - 1);
       }
+    } else {
+      st.runId = run;
     }
-    lastSequence.put(key, Map.entry(p.getSensorRunId(), seq));
+    st.lastSeq = seq;
   }
 
   private void onSegment(String key, PacketRecord p, long ts) {

@@ -14,6 +14,7 @@ import io.tapflow.schemas.PacketRecord;
 import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
@@ -26,9 +27,12 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** How connections end and are reported by capture time, through the whole topology. */
 class ConnectionLifecycleTest {
+  @TempDir Path stateDir;
+
   private static final String KEY = "s1|10.0.0.1:50000|10.0.0.2:8080";
   private static final long SECOND = 1_000_000_000L;
 
@@ -54,6 +58,7 @@ class ConnectionLifecycleTest {
     ProcessorConfig config = ProcessorConfig.builder("unused:9092").analyzer(analyzer).build();
     Properties p = ProcessorApp.properties(config);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "lifecycle-test");
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()); // never shared with another run
     registry = new PrometheusRegistry();
     metrics = new ProcessorMetrics(registry);
     return new TopologyTestDriver(TapflowTopology.build(config, metrics), p);

@@ -16,6 +16,7 @@ import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.WebSocketMessage;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,8 +28,11 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TapflowTopologyTest {
+  @TempDir Path stateDir;
+
   private static final String KEY = "s1|10.0.0.1:50000|10.0.0.2:8080";
   private static final String REQUEST =
       "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -164,6 +168,7 @@ class TapflowTopologyTest {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     ProcessorConfig config = ProcessorConfig.builder("unused:9092").build();
     p.putAll(ProcessorApp.properties(config));
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()); // never shared with another run
     metrics = new ProcessorMetrics(new PrometheusRegistry());
     p.put(UndecodableRecordHandler.METRICS_CONFIG, metrics);
     return new TopologyTestDriver(TapflowTopology.build(config, metrics), p);
