@@ -11,7 +11,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,14 +23,16 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "tail",
     mixinStandardHelpOptions = true,
-    description = {
-      "Prints an output topic (messages, connections, chat, anomalies) as JSON lines or a table,",
-      "from the beginning or --from a capture time, to the current end (or --until), or with -f",
-      "as records arrive. Filters combine (all must match). TIME is an ISO-8601 instant",
-      "(2026-11-25T01:13:15Z) or a time ago (15m, 2h, 1d)."
-    })
+    description =
+        "Prints an output topic (messages, connections, chat, anomalies) as JSON lines or a"
+            + " table, from the beginning or --from a capture time to the current end (or"
+            + " --until), or with -f as records arrive. Filters combine (all must match). TIME is"
+            + " an ISO-8601 instant (2026-11-25T01:13:15Z) or a time ago (15m, 2h, 1d).")
 public final class TailCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "messages, connections, chat or anomalies.")
+  @Parameters(
+      index = "0",
+      paramLabel = "TOPIC",
+      description = "messages, connections, chat or anomalies.")
   String which;
 
   @Option(names = "--topic-prefix", description = "Prefix of the topic names.")
@@ -48,7 +52,9 @@ public final class TailCommand implements Callable<Integer> {
   @Option(
       names = "--until",
       paramLabel = "TIME",
-      description = "Only records captured at or before TIME; reading ends past it.")
+      description =
+          "Only records captured at or before TIME; reading ends past it (with -f too,"
+              + " except for connections: a connection open at TIME is recorded when it ends).")
   String until;
 
   @Option(
@@ -117,16 +123,15 @@ public final class TailCommand implements Callable<Integer> {
       err.println("tapflow tail: " + e.getMessage());
       return 2;
     }
+    Properties props = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
     try {
-      TopicTail.run(
-          kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP),
-          Topics.DEFAULT.withPrefix(topicPrefix),
-          query,
-          out,
-          err,
-          clock);
-    } catch (IllegalStateException e) {
+      TopicTail.run(props, Topics.DEFAULT.withPrefix(topicPrefix), query, out, err, clock);
+    } catch (IllegalStateException e) { // no such topic
       err.println("tapflow tail: " + e.getMessage());
+      return 1;
+    } catch (KafkaException e) { // unreachable, or refused (authentication, authorization)
+      err.println(
+          "tapflow tail: Kafka at " + props.get("bootstrap.servers") + ": " + e.getMessage());
       return 1;
     }
     return 0;

@@ -471,6 +471,30 @@ class TailEndToEndTest {
   }
 
   @Test
+  void aClusterThatCannotBeReachedExitsWithOne() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Run run =
+        tail(
+            LATER,
+            "chat",
+            "--bootstrap-servers",
+            "127.0.0.1:" + port,
+            "-X",
+            "default.api.timeout.ms=2000",
+            "-X",
+            "request.timeout.ms=1000");
+    assertEquals(1, run.exitCode());
+    assertEquals(
+        "tapflow tail: Kafka at 127.0.0.1:"
+            + port
+            + ": Timeout expired while fetching topic metadata\n",
+        run.err());
+  }
+
+  @Test
   void followingEndsByItselfOncePastUntilOrAtTheLimit() {
     assertPrinted(
         List.of(E1, E2, E3, E4, E5, E6, E7, E8, E9, E10, E11),
