@@ -2,11 +2,16 @@ package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
+import io.tapflow.cli.tail.TailQuery;
+import io.tapflow.cli.tail.TailTopic;
+import io.tapflow.cli.tail.TopicTail;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,11 +76,13 @@ public final class DemoCommand implements Callable<Integer> {
       System.err.printf(
           "tapflow demo: capturing on %s (%s), /metrics on port %d; decoded messages follow%n",
           iface, filter, server.port());
-      Properties props = new Properties();
-      props.putAll(pipeline.clientProperties());
-      props.put("isolation.level", "read_committed");
-      TailCommand.tail(
-          props, Topics.DEFAULT.messages(), TailCommand.messagesFormat(), true, System.out);
+      TopicTail.run(
+          pipeline.clientProperties(),
+          Topics.DEFAULT,
+          TailQuery.of(TailTopic.MESSAGES).following(true),
+          new PrintStream(System.out, false, StandardCharsets.UTF_8),
+          System.err,
+          Clock.systemUTC());
     }
     return 0;
   }

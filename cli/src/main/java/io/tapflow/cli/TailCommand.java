@@ -1,32 +1,38 @@
 package io.tapflow.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tapflow.cli.output.JsonLines;
-import io.tapflow.schemas.TapflowSerdes;
+import io.tapflow.cli.tail.OutputFormat;
+import io.tapflow.cli.tail.TailField;
+import io.tapflow.cli.tail.TailQuery;
+import io.tapflow.cli.tail.TailTopic;
+import io.tapflow.cli.tail.TimeArgument;
+import io.tapflow.cli.tail.TopicTail;
 import io.tapflow.schemas.Topics;
 import java.io.PrintStream;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The {@code tail} command: an output topic as JSON lines. */
+/** The {@code tail} command: an output topic's records, selected by time and filters. */
 @Command(
     name = "tail",
     mixinStandardHelpOptions = true,
-    description = "Prints an output topic (messages, connections, chat, anomalies) as JSON lines.")
+    description =
+        "Prints an output topic (messages, connections, chat, anomalies) as JSON lines or a"
+            + " table, from the beginning or --from a capture time to the current end (or"
+            + " --until), or with -f as records arrive. Filters combine (all must match). TIME is"
+            + " an ISO-8601 instant (2026-11-25T01:13:15Z) or a time ago (15m, 2h, 1d).")
 public final class TailCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "messages, connections, chat or anomalies.")
+  @Parameters(
+      index = "0",
+      paramLabel = "TOPIC",
+      description = "messages, connections, chat or anomalies.")
   String which;
 
   @Option(names = "--topic-prefix", description = "Prefix of the topic names.")
@@ -34,71 +40,130 @@ public final class TailCommand implements Callable<Integer> {
 
   @Option(
       names = {"-f", "--follow"},
-      description = "Keep printing new records.")
+      description = "Keep printing new records (until Ctrl-C, --until or --limit).")
   boolean follow;
+
+  @Option(
+      names = "--from",
+      paramLabel = "TIME",
+      description = "Only records captured at or after TIME (seeks there, not reading before).")
+  String from;
+
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description =
+          "Only records captured at or before TIME; reading ends past it (with -f too,"
+              + " except for connections: a connection open at TIME is recorded when it ends).")
+  String until;
+
+  @Option(
+      names = "--lateness",
+      paramLabel = "DURATION",
+      description =
+          "How much older than the records before it in its partition a record may be"
+              + " (default 5m); reading a partition ends at a record stamped later than"
+              + " --until plus this.")
+  String lateness;
+
+  @Option(
+      names = "--connection",
+      paramLabel = "ID",
+      description =
+          "One connection: its id (C...), its key (sensor|a|b) or its Community ID (1:...).")
+  String connection;
+
+  @Option(
+      names = "--client",
+      paramLabel = "IP[:PORT]",
+      description = "Client endpoint (messages, connections, anomalies).")
+  String client;
+
+  @Option(
+      names = "--server",
+      paramLabel = "IP[:PORT]",
+      description = "Server endpoint (messages, connections, anomalies).")
+  String server;
+
+  @Option(names = "--nick", paramLabel = "NAME", description = "Chat nick, exactly (chat).")
+  String nick;
+
+  @Option(names = "--room", paramLabel = "ROOM", description = "Chat room, exactly (chat).")
+  String room;
+
+  @Option(
+      names = "--contains",
+      paramLabel = "TEXT",
+      description = "Text containing TEXT, case-sensitive (message text, chat content).")
+  String contains;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Print at most N records.")
+  Long limit;
+
+  @Option(
+      names = "--format",
+      paramLabel = "json|table",
+      description = "json (default): the JSON lines contract; table: aligned columns.")
+  String format = "json";
 
   @Mixin KafkaOptions kafka;
 
+  /** Where records go (stdout as UTF-8); tests set their own. */
+  PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+
+  PrintStream err = System.err;
+  Clock clock = Clock.systemUTC();
+
   @Override
   public Integer call() throws Exception {
-    Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
-    Function<byte[], ObjectNode> format;
-    String topic;
-    switch (which) {
-      case "messages" -> {
-        topic = topics.messages();
-        format = b -> JsonLines.message(TapflowSerdes.webSocketMessage().decode(b));
-      }
-      case "connections" -> {
-        topic = topics.connections();
-        format = b -> JsonLines.connection(TapflowSerdes.connectionRecord().decode(b));
-      }
-      case "chat" -> {
-        topic = topics.chat();
-        format = b -> JsonLines.chat(TapflowSerdes.chatEvent().decode(b));
-      }
-      case "anomalies" -> {
-        topic = topics.anomalies();
-        format = b -> JsonLines.anomaly(TapflowSerdes.anomaly().decode(b));
-      }
-      default -> {
-        System.err.println(
-            "tapflow tail: unknown topic '" + which + "' (messages, connections, chat, anomalies)");
-        return 2;
-      }
+    TailQuery query;
+    try {
+      query = query(clock.instant());
+    } catch (IllegalArgumentException e) {
+      err.println("tapflow tail: " + e.getMessage());
+      return 2;
     }
-    Properties p = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
-    p.put("isolation.level", "read_committed");
-    tail(p, topic, format, follow, System.out);
+    Properties props = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
+    try {
+      TopicTail.run(props, Topics.DEFAULT.withPrefix(topicPrefix), query, out, err, clock);
+    } catch (IllegalStateException e) { // no such topic
+      err.println("tapflow tail: " + e.getMessage());
+      return 1;
+    } catch (KafkaException e) { // unreachable, or refused (authentication, authorization)
+      err.println(
+          "tapflow tail: Kafka at " + props.get("bootstrap.servers") + ": " + e.getMessage());
+      return 1;
+    }
     return 0;
   }
 
-  /** Prints {@code topic} from its beginning; to its current end, or forever with follow. */
-  static void tail(
-      Properties props,
-      String topic,
-      Function<byte[], ObjectNode> format,
-      boolean follow,
-      PrintStream out) {
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (follow || partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          out.println(JsonLines.line(format.apply(r.value())));
-        }
-        out.flush();
-      }
+  /** The query the options give, relative times counted back from {@code now}. */
+  TailQuery query(Instant now) {
+    TailQuery q = TailQuery.of(TailTopic.of(which)).withFormat(OutputFormat.of(format));
+    if (lateness != null) {
+      q = q.withLateness(TimeArgument.duration(lateness));
     }
+    if (until != null) {
+      q = q.withUntil(TimeArgument.instant(until, now));
+    }
+    if (from != null) {
+      q = q.withFrom(TimeArgument.instant(from, now));
+    }
+    if (connection != null) {
+      q = q.withConnection(connection);
+    }
+    q = with(q, TailField.CLIENT, client);
+    q = with(q, TailField.SERVER, server);
+    q = with(q, TailField.NICK, nick);
+    q = with(q, TailField.ROOM, room);
+    q = with(q, TailField.TEXT, contains);
+    if (limit != null) {
+      q = q.withLimit(limit);
+    }
+    return q.following(follow);
   }
 
-  static Function<byte[], ObjectNode> messagesFormat() {
-    return b -> JsonLines.message(TapflowSerdes.webSocketMessage().decode(b));
+  private static TailQuery with(TailQuery q, TailField field, String value) {
+    return value == null ? q : q.with(field, value);
   }
 }
