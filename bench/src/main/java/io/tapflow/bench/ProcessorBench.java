@@ -8,8 +8,12 @@ import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -61,6 +65,7 @@ public final class ProcessorBench {
               g, packets, publish, packets / publish);
           consume(p.clientProperties(), topics.packets(), false, g);
           consume(p.clientProperties(), topics.packets(), true, g);
+          Map<Long, Long> cpu0 = threadCpu();
           long s0 = System.nanoTime();
           p.startProcessor();
           while (p.processor().streams().state() != KafkaStreams.State.RUNNING) {
@@ -70,9 +75,17 @@ public final class ProcessorBench {
           p.awaitProcessed(Duration.ofMinutes(20));
           long s2 = System.nanoTime();
           double secs = (s2 - s1) / 1e9;
+          Map<String, Long> cpu = cpuSince(cpu0, "bench-" + g);
           System.out.printf(
-              "RESULT processor_%s records=%d seconds=%.2f records_per_s=%.0f startup_s=%.2f%n",
-              g, packets, secs, packets / secs, (s1 - s0) / 1e9);
+              "RESULT processor_%s records=%d seconds=%.2f records_per_s=%.0f startup_s=%.2f"
+                  + " cpu_us_per_record=%.1f other_threads_cpu_us_per_record=%.1f%n",
+              g,
+              packets,
+              secs,
+              packets / secs,
+              (s1 - s0) / 1e9,
+              cpu.get("app") / 1e3 / packets,
+              cpu.get("other") / 1e3 / packets);
         }
       }
     }
@@ -88,6 +101,7 @@ public final class ProcessorBench {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     var values = TapflowSerdes.packetRecord().deserializer();
     long t0 = System.nanoTime();
+    long cpu0 = THREADS.getCurrentThreadCpuTime();
     long n = 0;
     long bytes = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
@@ -108,8 +122,50 @@ public final class ProcessorBench {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    double cpuUs = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e3;
     System.out.printf(
-        "RESULT consumer_%s_%s records=%d seconds=%.2f records_per_s=%.0f mb=%.1f%n",
-        avro ? "avro" : "bytes", g, n, secs, n / secs, bytes / 1e6);
+        "RESULT consumer_%s_%s records=%d seconds=%.2f records_per_s=%.0f mb=%.1f"
+            + " cpu_us_per_record=%.2f%n",
+        avro ? "avro" : "bytes", g, n, secs, n / secs, bytes / 1e6, cpuUs / n);
+  }
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** CPU time so far of every live thread, by thread id. */
+  static Map<Long, Long> threadCpu() {
+    Map<Long, Long> cpu = new HashMap<>();
+    for (long id : THREADS.getAllThreadIds()) {
+      long t = THREADS.getThreadCpuTime(id);
+      if (t >= 0) {
+        cpu.put(id, t);
+      }
+    }
+    return cpu;
+  }
+
+  /**
+   * CPU nanoseconds spent since {@code before}: {@code app} by the threads whose name contains
+   * {@code app} (the stream thread, its producer's and consumer's I/O threads), {@code other} by
+   * every other thread (the embedded broker, mostly). Threads that ended in between are missed.
+   */
+  static Map<String, Long> cpuSince(Map<Long, Long> before, String app) {
+    long mine = 0;
+    long other = 0;
+    for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+      if (info == null) {
+        continue;
+      }
+      long t = THREADS.getThreadCpuTime(info.getThreadId());
+      if (t < 0) {
+        continue;
+      }
+      long spent = t - before.getOrDefault(info.getThreadId(), 0L);
+      if (info.getThreadName().contains(app)) {
+        mine += spent;
+      } else {
+        other += spent;
+      }
+    }
+    return Map.of("app", mine, "other", other);
   }
 }

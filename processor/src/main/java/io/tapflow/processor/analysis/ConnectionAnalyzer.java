@@ -50,6 +50,15 @@ public final class ConnectionAnalyzer {
 
   private static final ApplicationDecoder CHAT = new WorkermanChatDecoder();
 
+  /**
+   * Where {@link #snapshot} writes before the one copy it returns; kept per thread so a snapshot
+   * does not grow a fresh buffer several times. Let go of when a snapshot was unusually large.
+   */
+  private static final ThreadLocal<ByteArrayOutputStream> SNAPSHOT_BUFFER =
+      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(4096));
+
+  private static final int SNAPSHOT_BUFFER_RETAINED = 256 * 1024;
+
   /** What the connection's bytes are known to be. */
   enum Phase {
     /** No client payload seen yet. */
@@ -596,7 +605,8 @@ public final class ConnectionAnalyzer {
   /** Writes the whole analysis state of this connection. */
   public byte[] snapshot() {
     try {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+      ByteArrayOutputStream buf = SNAPSHOT_BUFFER.get();
+      buf.reset();
       DataOutputStream o = new DataOutputStream(buf);
       o.writeByte(SNAPSHOT_VERSION);
       o.writeUTF(info.key());
@@ -642,7 +652,11 @@ public final class ConnectionAnalyzer {
       o.writeBoolean(finished);
       o.writeUTF(endReason);
       o.flush();
-      return buf.toByteArray();
+      byte[] snapshot = buf.toByteArray();
+      if (snapshot.length > SNAPSHOT_BUFFER_RETAINED) {
+        SNAPSHOT_BUFFER.remove();
+      }
+      return snapshot;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
