@@ -68,6 +68,7 @@ public final class TailCommand implements Callable<Integer> {
       }
     }
     Properties p = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
+    ListenerProbe.check(kafka.bootstrapOr(BrokerCommand.LOCAL_BOOTSTRAP), kafka.clientProperties());
     p.put("isolation.level", "read_committed");
     tail(p, topic, format, follow, System.out);
     return 0;
