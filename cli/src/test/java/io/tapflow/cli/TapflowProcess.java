@@ -101,6 +101,10 @@ public final class TapflowProcess implements AutoCloseable {
     }
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
   public String name() {
     return name;
   }
