@@ -68,7 +68,7 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theSensorCapturesOnTheHostNetworkWithOnlyNetRawAndNetAdmin() throws Exception {
+  void theSensorCapturesOnTheHostNetworkWithOnlyNetRaw() throws Exception {
     DaemonSet ds = only(load(), DaemonSet.class);
     PodSpec pod = ds.getSpec().getTemplate().getSpec();
     assertEquals(Boolean.TRUE, pod.getHostNetwork());
@@ -76,7 +76,7 @@ class KubernetesManifestsTest {
     Container sensor = pod.getContainers().get(0);
     assertEquals("sensor", sensor.getArgs().get(0));
     var security = sensor.getSecurityContext();
-    assertEquals(Set.of("NET_RAW", "NET_ADMIN"), Set.copyOf(security.getCapabilities().getAdd()));
+    assertEquals(List.of("NET_RAW"), security.getCapabilities().getAdd());
     assertEquals(List.of("ALL"), security.getCapabilities().getDrop());
     assertNotEquals(Boolean.TRUE, security.getPrivileged());
     assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation());
