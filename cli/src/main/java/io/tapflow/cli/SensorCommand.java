@@ -83,6 +83,10 @@ public final class SensorCommand implements Callable<Integer> {
     String id = sensorId == null ? InetAddress.getLocalHost().getHostName() : sensorId;
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     Map<String, String> props = kafka.clientProperties();
+    ListenerProbe.check(bootstrap, props);
+    try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
+      TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
+    }
     CaptureConfig capture =
         file != null
             ? CaptureConfig.offline(file)
@@ -92,21 +96,6 @@ public final class SensorCommand implements Callable<Integer> {
                         : CaptureConfig.ReplayPace.AS_FAST_AS_POSSIBLE)
             : CaptureConfig.live(iface).withSnaplen(snaplen).withBufferSizeBytes(bufferSize);
     capture = capture.withFilter(filter);
-    // The capture opens first: a sensor without permission to capture says so before it needs
-    // Kafka, and the kernel buffers what arrives while the publisher starts.
-    try (PcapSource source = PcapSource.open(capture)) {
-      ListenerProbe.check(bootstrap, props);
-      try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
-        TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
-      }
-      run(source, id, topics, bootstrap, props);
-    }
-    return 0;
-  }
-
-  private void run(
-      PcapSource source, String id, Topics topics, String bootstrap, Map<String, String> props)
-      throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();
     SensorMetrics metrics = new SensorMetrics(registry);
     KafkaMetricsBridge kafkaMetrics = KafkaMetricsBridge.register(registry);
@@ -119,7 +108,8 @@ public final class SensorCommand implements Callable<Integer> {
                 topics.packets(),
                 PacketPublisher.createProducer(
                     PacketPublisher.producerProperties(bootstrap, props)),
-                metrics)) {
+                metrics);
+        PcapSource source = PcapSource.open(capture)) {
       kafkaMetrics.add("producer", publisher::kafkaMetrics);
       publisher.awaitPartitionsWritable();
       boolean live = file == null;
@@ -156,5 +146,6 @@ public final class SensorCommand implements Callable<Integer> {
     } finally {
       timer.shutdownNow();
     }
+    return 0;
   }
 }
