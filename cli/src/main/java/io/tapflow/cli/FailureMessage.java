@@ -46,8 +46,8 @@ public final class FailureMessage {
         return "no answer from Kafka in time: "
             + t.getMessage()
             + " (is a broker listening at --bootstrap-servers, and does security.protocol match"
-            + " that listener? A TLS listener needs SSL or SASL_SSL. The wait is"
-            + " default.api.timeout.ms)";
+            + " that listener: SSL or SASL_SSL for TLS, PLAINTEXT or SASL_PLAINTEXT otherwise?"
+            + " The wait is default.api.timeout.ms)";
       }
       if (t instanceof CaptureException) {
         String m = t.getMessage();

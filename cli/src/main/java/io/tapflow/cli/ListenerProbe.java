@@ -12,15 +12,17 @@ import java.util.Map;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * Checks, before the Kafka clients start, that each bootstrap server speaks TLS exactly when the
- * client settings say it should.
+ * Refuses, before the Kafka clients start, to point a plaintext client at a listener that speaks
+ * TLS.
  *
- * <p>Kafka's clients handle a mismatch badly. A plaintext client reads the TLS alert a TLS listener
- * answers with as the size of a response ({@code 15 03 03 ..}: about 336 MB), allocates it and
- * retries until its API timeout: an OutOfMemoryError in a small heap, a minute of silence in a
- * large one. A TLS client at a plaintext listener is disconnected and retries until its API
- * timeout. So each bootstrap server gets a Kafka ApiVersions request (harmless to a Kafka listener
- * and answered before any authentication), and the first bytes of the answer tell TLS from Kafka.
+ * <p>A plaintext Kafka client reads the TLS alert such a listener answers with as the size of a
+ * response ({@code 15 03 03 00}: 336 MiB), allocates it and retries until its API timeout: an
+ * OutOfMemoryError in a small heap, a minute of silence in a large one. So with a plaintext
+ * protocol each bootstrap server first gets a Kafka ApiVersions request (harmless to a Kafka
+ * listener and answered before any authentication), and the first bytes of the answer tell TLS from
+ * Kafka. With SSL or SASL_SSL nothing is probed: plaintext bytes at a healthy TLS listener would be
+ * logged by the broker as a failed authentication at every start, and a TLS client at a plaintext
+ * listener is merely disconnected until its API timeout, which {@link FailureMessage} explains.
  */
 public final class ListenerProbe {
   /** What answered at an address. */
@@ -39,15 +41,16 @@ public final class ListenerProbe {
   private ListenerProbe() {}
 
   /**
-   * Throws a {@link CommandFailure} when a server of {@code bootstrapServers} answers with TLS and
-   * {@code settings} use a plaintext security protocol (PLAINTEXT, the default, or SASL_PLAINTEXT),
-   * or answers as plaintext Kafka and they use SSL or SASL_SSL. Servers that give no conclusive
-   * answer are left to the Kafka clients to report.
+   * Throws a {@link CommandFailure} when {@code settings} use a plaintext security protocol
+   * (PLAINTEXT, the default, or SASL_PLAINTEXT) and a server of {@code bootstrapServers} answers
+   * with TLS. Servers that give no conclusive answer are left to the Kafka clients to report.
    */
   public static void check(String bootstrapServers, Map<String, String> settings) {
     String protocol =
         settings.getOrDefault("security.protocol", "PLAINTEXT").trim().toUpperCase(Locale.ROOT);
-    boolean tls = protocol.equals("SSL") || protocol.equals("SASL_SSL");
+    if (!protocol.equals("PLAINTEXT") && !protocol.equals("SASL_PLAINTEXT")) {
+      return;
+    }
     for (String server : bootstrapServers.split(",")) {
       String s = server.trim();
       String host = Utils.getHost(s);
@@ -55,8 +58,7 @@ public final class ListenerProbe {
       if (host == null || port == null) {
         continue; // the clients report a malformed address
       }
-      Answer answer = probe(host, port, TIMEOUT);
-      if (answer == Answer.TLS && !tls) {
+      if (probe(host, port, TIMEOUT) == Answer.TLS) {
         throw new CommandFailure(
             "Kafka at "
                 + s
@@ -64,14 +66,6 @@ public final class ListenerProbe {
                 + protocol
                 + ": set security.protocol=SSL or SASL_SSL (and ssl.truststore.*) with"
                 + " --client-config or -X");
-      }
-      if (answer == Answer.KAFKA && tls) {
-        throw new CommandFailure(
-            "Kafka at "
-                + s
-                + " does not speak TLS, but security.protocol is "
-                + protocol
-                + ": give the address of the broker's TLS listener, or the protocol of this one");
       }
     }
   }

@@ -24,8 +24,9 @@ class FailureMessageTest {
   void aTimeoutPointsAtTheAddressAndTheSecurityProtocol() {
     assertEquals(
         "no answer from Kafka in time: Timed out waiting for a node assignment. (is a broker"
-            + " listening at --bootstrap-servers, and does security.protocol match that listener?"
-            + " A TLS listener needs SSL or SASL_SSL. The wait is default.api.timeout.ms)",
+            + " listening at --bootstrap-servers, and does security.protocol match that listener:"
+            + " SSL or SASL_SSL for TLS, PLAINTEXT or SASL_PLAINTEXT otherwise? The wait is"
+            + " default.api.timeout.ms)",
         FailureMessage.of(
             new ExecutionException(
                 new TimeoutException("Timed out waiting for a node assignment."))));
