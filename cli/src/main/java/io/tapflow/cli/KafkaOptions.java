@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import picocli.CommandLine.Option;
 
@@ -19,13 +23,17 @@ public final class KafkaOptions {
 
   @Option(
       names = "--client-config",
-      description = "A properties file of Kafka client settings (TLS, SASL, ...).")
+      description =
+          "A properties file of Kafka client settings (TLS, SASL, ...). Keep secrets here (mode"
+              + " 0600 or 0640), not in -X: a command line is visible to every user.")
   public Path clientConfig;
 
   @Option(
       names = {"-X", "--kafka"},
-      description = "A Kafka client setting as key=value; may be repeated.")
+      description = "A Kafka client setting as key=value; may be repeated; wins over the file.")
   public Map<String, String> settings = new HashMap<>();
+
+  private Map<String, String> loaded;
 
   /** The bootstrap servers given, or {@code fallback}. */
   public String bootstrapOr(String fallback) {
@@ -40,8 +48,15 @@ public final class KafkaOptions {
     return p;
   }
 
-  /** The client settings from --client-config and -X, -X last. */
+  /**
+   * The client settings from --client-config and -X, -X last; the file is read once. Warns on
+   * standard error (naming the settings, never their values) when the file holds secrets and every
+   * user may read it.
+   */
   public Map<String, String> clientProperties() throws IOException {
+    if (loaded != null) {
+      return loaded;
+    }
     Map<String, String> all = new HashMap<>();
     if (clientConfig != null) {
       Properties p = new Properties();
@@ -49,8 +64,40 @@ public final class KafkaOptions {
         p.load(in);
       }
       p.forEach((k, v) -> all.put(k.toString(), v.toString()));
+      exposureWarning(clientConfig, all.keySet()).ifPresent(System.err::println);
     }
     all.putAll(settings);
-    return all;
+    loaded = Map.copyOf(all);
+    return loaded;
+  }
+
+  /**
+   * Whether a client setting's value is a secret: Kafka's password-type settings ({@code
+   * sasl.jaas.config}, {@code ssl.*.password}, PEM keys, OAuth client secrets).
+   */
+  public static boolean isSecret(String key) {
+    return key.equals("sasl.jaas.config")
+        || key.endsWith(".password")
+        || key.endsWith(".passphrase")
+        || key.endsWith(".secret")
+        || key.equals("ssl.keystore.key");
+  }
+
+  /** A warning when {@code file} holds secret settings and is readable by every user. */
+  static Optional<String> exposureWarning(Path file, Collection<String> keys) throws IOException {
+    List<String> secrets = keys.stream().filter(KafkaOptions::isSecret).sorted().toList();
+    if (secrets.isEmpty()
+        || !file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return Optional.empty();
+    }
+    if (!Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "tapflow: warning: "
+            + file
+            + " holds "
+            + String.join(", ", secrets)
+            + " and every user can read it (chmod 600, or 640 with the service's group)");
   }
 }

@@ -2,6 +2,7 @@ package io.tapflow.cli;
 
 import io.tapflow.cli.analyze.AnalyzeCommand;
 import io.tapflow.schemas.AvroSupport;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +28,22 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     AvroSupport.allowGeneratedPackage();
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line; a command that fails prints one line naming the cause ({@link
+   * FailureMessage}) and exits with 1. The stack trace goes to the log at debug level.
+   */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              cmd.getErr().println("tapflow " + cmd.getCommandName() + ": " + FailureMessage.of(e));
+              cmd.getErr().flush();
+              LoggerFactory.getLogger(Main.class)
+                  .debug("tapflow {} failed", cmd.getCommandName(), e);
+              return 1;
+            });
   }
 }

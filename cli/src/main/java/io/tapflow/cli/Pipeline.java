@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -43,7 +44,8 @@ public final class Pipeline implements AutoCloseable {
    * Where and how the pipeline runs.
    *
    * @param bootstrapServers the cluster
-   * @param clientProperties further Kafka client settings (TLS, SASL, ...)
+   * @param clientProperties further Kafka client settings (TLS, SASL, ...); {@link #toString()}
+   *     names them without their values, which may be secrets
    * @param topics topic names
    * @param partitions partitions of the topics created for the run
    * @param replicationFactor of created and internal topics; -1 for the broker's default
@@ -61,7 +63,30 @@ public final class Pipeline implements AutoCloseable {
       String applicationId,
       boolean exactlyOnce,
       String sensorId,
-      String interfaceName) {}
+      String interfaceName) {
+    @Override
+    public String toString() {
+      return "Settings[bootstrapServers="
+          + bootstrapServers
+          + ", clientProperties="
+          + new TreeSet<>(clientProperties.keySet())
+          + ", topics="
+          + topics
+          + ", partitions="
+          + partitions
+          + ", replicationFactor="
+          + replicationFactor
+          + ", applicationId="
+          + applicationId
+          + ", exactlyOnce="
+          + exactlyOnce
+          + ", sensorId="
+          + sensorId
+          + ", interfaceName="
+          + interfaceName
+          + "]";
+    }
+  }
 
   private final Settings settings;
   private final Properties client;

@@ -119,6 +119,7 @@ public final class ProcessorCommand implements Callable<Integer> {
     String bootstrap = kafka.bootstrapOr(LOCAL_BROKER);
     Map<String, String> props = kafka.clientProperties();
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
+    ListenerProbe.check(bootstrap, props);
     try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }

@@ -83,6 +83,7 @@ public final class SensorCommand implements Callable<Integer> {
     String id = sensorId == null ? InetAddress.getLocalHost().getHostName() : sensorId;
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     Map<String, String> props = kafka.clientProperties();
+    ListenerProbe.check(bootstrap, props);
     try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }

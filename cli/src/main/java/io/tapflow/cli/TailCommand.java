@@ -124,14 +124,14 @@ public final class TailCommand implements Callable<Integer> {
       return 2;
     }
     Properties props = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
+    ListenerProbe.check(kafka.bootstrapOr(BrokerCommand.LOCAL_BOOTSTRAP), kafka.clientProperties());
     try {
       TopicTail.run(props, Topics.DEFAULT.withPrefix(topicPrefix), query, out, err, clock);
     } catch (IllegalStateException e) { // no such topic
       err.println("tapflow tail: " + e.getMessage());
       return 1;
     } catch (KafkaException e) { // unreachable, or refused (authentication, authorization)
-      err.println(
-          "tapflow tail: Kafka at " + props.get("bootstrap.servers") + ": " + e.getMessage());
+      err.println("tapflow tail: " + FailureMessage.of(e));
       return 1;
     }
     return 0;

@@ -488,9 +488,10 @@ class TailEndToEndTest {
             "request.timeout.ms=1000");
     assertEquals(1, run.exitCode());
     assertEquals(
-        "tapflow tail: Kafka at 127.0.0.1:"
-            + port
-            + ": Timeout expired while fetching topic metadata\n",
+        "tapflow tail: no answer from Kafka in time: Timeout expired while fetching topic"
+            + " metadata (is a broker listening at --bootstrap-servers, and does"
+            + " security.protocol match that listener: SSL or SASL_SSL for TLS, PLAINTEXT or"
+            + " SASL_PLAINTEXT otherwise? The wait is default.api.timeout.ms)\n",
         run.err());
   }
 

@@ -1,6 +1,7 @@
 package io.tapflow.cli.analyze;
 
 import io.tapflow.cli.KafkaOptions;
+import io.tapflow.cli.ListenerProbe;
 import io.tapflow.cli.output.JsonLines;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
@@ -62,6 +63,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (!Files.isReadable(capture)) {
       System.err.println("tapflow analyze: cannot read " + capture);
       return 2;
+    }
+    if (kafka.bootstrapServers != null) {
+      ListenerProbe.check(kafka.bootstrapServers, kafka.clientProperties());
     }
     AnalyzeRun.Options options =
         new AnalyzeRun.Options(

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
@@ -53,6 +54,28 @@ public final class AnalyzeRun {
 
     public static Options defaults(Path capture) {
       return new Options(capture, null, Map.of(), null, 1, "local", true, Duration.ofMinutes(10));
+    }
+
+    /** Every option, but only the names of the client properties: their values may be secrets. */
+    @Override
+    public String toString() {
+      return "Options[capture="
+          + capture
+          + ", bootstrapServers="
+          + bootstrapServers
+          + ", clientProperties="
+          + new TreeSet<>(clientProperties.keySet())
+          + ", topicPrefix="
+          + topicPrefix
+          + ", partitions="
+          + partitions
+          + ", sensorId="
+          + sensorId
+          + ", exactlyOnce="
+          + exactlyOnce
+          + ", timeout="
+          + timeout
+          + "]";
     }
   }
 

@@ -1,7 +1,10 @@
 package io.tapflow.cli.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +15,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedKafkaBrokerTest {
+  @TempDir Path tmp;
 
   @Test
   void aRecordProducedTransactionallyIsReadBackCommitted() throws Exception {
@@ -50,5 +57,56 @@ class EmbeddedKafkaBrokerTest {
         assertEquals("hello", records.iterator().next().value());
       }
     }
+  }
+
+  @Test
+  void theTlsListenersServeScramUsersAndRejectAWrongPasswordOrAnUntrustedClient() throws Exception {
+    TestCertificates.Stores stores = TestCertificates.create(tmp, "ks-pw-1", "ts-pw-1");
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(
+            new EmbeddedKafkaBroker.Tls(
+                stores.brokerKeystore(), "ks-pw-1", Map.of("alice", "alice-pw-1")))) {
+      Map<String, Object> trust =
+          Map.of(
+              "ssl.truststore.location", stores.truststore().toString(),
+              "ssl.truststore.password", "ts-pw-1",
+              "ssl.truststore.type", "PKCS12");
+      Map<String, Object> sasl = new java.util.HashMap<>(trust);
+      sasl.put("bootstrap.servers", broker.saslSslBootstrapServers());
+      sasl.put("security.protocol", "SASL_SSL");
+      sasl.put("sasl.mechanism", "SCRAM-SHA-512");
+      sasl.put("sasl.jaas.config", jaas("alice", "alice-pw-1"));
+      try (Admin admin = Admin.create(sasl)) {
+        admin.createTopics(List.of(new NewTopic("secured", 1, (short) 1))).all().get();
+      }
+      Map<String, Object> ssl = new java.util.HashMap<>(trust);
+      ssl.put("bootstrap.servers", broker.sslBootstrapServers());
+      ssl.put("security.protocol", "SSL");
+      try (Admin admin = Admin.create(ssl)) {
+        assertEquals(java.util.Set.of("secured"), admin.listTopics().names().get());
+      }
+
+      sasl.put("sasl.jaas.config", jaas("alice", "wrong-pw"));
+      try (Admin admin = Admin.create(sasl)) {
+        var e = assertThrows(Exception.class, () -> admin.listTopics().names().get());
+        assertInstanceOf(SaslAuthenticationException.class, e.getCause());
+      }
+      // A client that does not trust the test CA.
+      ssl.remove("ssl.truststore.location");
+      ssl.remove("ssl.truststore.password");
+      ssl.remove("ssl.truststore.type");
+      try (Admin admin = Admin.create(ssl)) {
+        var e = assertThrows(Exception.class, () -> admin.listTopics().names().get());
+        assertInstanceOf(SslAuthenticationException.class, e.getCause());
+      }
+    }
+  }
+
+  private static String jaas(String user, String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        + user
+        + "\" password=\""
+        + password
+        + "\";";
   }
 }

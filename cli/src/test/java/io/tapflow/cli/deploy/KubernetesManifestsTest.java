@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.tapflow.cli.KafkaOptions;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theSensorCapturesOnTheHostNetworkWithOnlyNetRawAndNetAdmin() throws Exception {
+  void theSensorCapturesOnTheHostNetworkWithOnlyNetRaw() throws Exception {
     DaemonSet ds = only(load(), DaemonSet.class);
     PodSpec pod = ds.getSpec().getTemplate().getSpec();
     assertEquals(Boolean.TRUE, pod.getHostNetwork());
@@ -76,7 +77,7 @@ class KubernetesManifestsTest {
     Container sensor = pod.getContainers().get(0);
     assertEquals("sensor", sensor.getArgs().get(0));
     var security = sensor.getSecurityContext();
-    assertEquals(Set.of("NET_RAW", "NET_ADMIN"), Set.copyOf(security.getCapabilities().getAdd()));
+    assertEquals(List.of("NET_RAW"), security.getCapabilities().getAdd());
     assertEquals(List.of("ALL"), security.getCapabilities().getDrop());
     assertNotEquals(Boolean.TRUE, security.getPrivileged());
     assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation());
@@ -149,6 +150,50 @@ class KubernetesManifestsTest {
           assertTrue(config.getData().containsKey(ref.getKey()), "config has " + ref.getKey());
         }
       }
+    }
+  }
+
+  @Test
+  void kafkaPasswordsComeFromASecretReadableByThePodOnlyNeverFromTheConfigMap() throws Exception {
+    List<HasMetadata> all = load();
+    for (PodTemplateSpec template :
+        List.of(
+            only(all, DaemonSet.class).getSpec().getTemplate(),
+            only(all, StatefulSet.class).getSpec().getTemplate())) {
+      var volume =
+          template.getSpec().getVolumes().stream()
+              .filter(v -> v.getName().equals("kafka-secrets"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no kafka-secrets volume"));
+      assertEquals("tapflow-kafka", volume.getSecret().getSecretName());
+      assertEquals(Boolean.TRUE, volume.getSecret().getOptional());
+      assertEquals(0440, volume.getSecret().getDefaultMode());
+      var mount =
+          template.getSpec().getContainers().get(0).getVolumeMounts().stream()
+              .filter(m -> m.getName().equals("kafka-secrets"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("kafka-secrets not mounted"));
+      assertEquals("/etc/tapflow-secrets", mount.getMountPath());
+      assertEquals(Boolean.TRUE, mount.getReadOnly());
+    }
+    // Every password-type setting in the ConfigMap's properties (its example lines included) is
+    // a reference into the Secret.
+    String properties = only(all, ConfigMap.class).getData().get("kafka.properties");
+    List<String> secretLines =
+        properties
+            .lines()
+            .map(l -> l.replaceFirst("^\\s*#\\s*", ""))
+            .filter(l -> l.contains("="))
+            .filter(l -> KafkaOptions.isSecret(l.substring(0, l.indexOf('=')).trim()))
+            .toList();
+    assertEquals(1, secretLines.size(), properties);
+    for (String line : secretLines) {
+      int quoted = line.indexOf("password=\"");
+      String value =
+          quoted >= 0
+              ? line.substring(quoted + "password=\"".length())
+              : line.substring(line.indexOf('=') + 1);
+      assertTrue(value.startsWith("${file:/etc/tapflow-secrets/"), line);
     }
   }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * deploy/systemd checked by {@code systemd-analyze verify}, which reports an unknown key or a bad
  * value only as a warning with exit status 0: any output at all fails. Then what the units promise:
- * the sensor without root, with only CAP_NET_RAW and CAP_NET_ADMIN.
+ * the sensor without root, with CAP_NET_RAW alone.
  */
 class SystemdUnitsTest {
   private static final Path SYSTEMD = Deploy.DIR.resolve("systemd");
@@ -40,10 +40,10 @@ class SystemdUnitsTest {
   }
 
   @Test
-  void theSensorRunsAsAnUnprivilegedUserWithOnlyNetRawAndNetAdmin() throws Exception {
+  void theSensorRunsAsAnUnprivilegedUserWithOnlyNetRaw() throws Exception {
     Map<String, List<String>> s = service(SYSTEMD.resolve("tapflow-sensor.service"));
     assertEquals(List.of("tapflow"), s.get("User"));
-    Set<String> caps = Set.of("CAP_NET_RAW", "CAP_NET_ADMIN");
+    Set<String> caps = Set.of("CAP_NET_RAW");
     assertEquals(caps, words(s.get("AmbientCapabilities")));
     assertEquals(caps, words(s.get("CapabilityBoundingSet")));
     assertEquals(List.of("yes"), s.get("NoNewPrivileges"));

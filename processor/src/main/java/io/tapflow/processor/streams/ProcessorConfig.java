@@ -3,6 +3,7 @@ package io.tapflow.processor.streams;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.Topics;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Configuration of the processor application; one immutable value with its defaults in {@link
@@ -18,7 +19,8 @@ import java.util.Map;
  * @param commitIntervalMs Kafka Streams commit interval
  * @param streamThreads stream threads in this instance
  * @param analyzer connection analysis settings
- * @param clientProperties any further Kafka client or Streams property, applied last
+ * @param clientProperties any further Kafka client or Streams property, applied last; they may hold
+ *     secrets (SASL, TLS), so {@link #toString()} names them without their values
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -31,6 +33,32 @@ public record ProcessorConfig(
     int streamThreads,
     AnalyzerConfig analyzer,
     Map<String, String> clientProperties) {
+
+  /** Every setting, but only the names of the client properties: their values may be secrets. */
+  @Override
+  public String toString() {
+    return "ProcessorConfig[bootstrapServers="
+        + bootstrapServers
+        + ", applicationId="
+        + applicationId
+        + ", topics="
+        + topics
+        + ", exactlyOnce="
+        + exactlyOnce
+        + ", replicationFactor="
+        + replicationFactor
+        + ", stateDir="
+        + stateDir
+        + ", commitIntervalMs="
+        + commitIntervalMs
+        + ", streamThreads="
+        + streamThreads
+        + ", analyzer="
+        + analyzer
+        + ", clientProperties="
+        + new TreeSet<>(clientProperties.keySet())
+        + "]";
+  }
 
   /** A builder holding the defaults, for a cluster at {@code bootstrapServers}. */
   public static Builder builder(String bootstrapServers) {
