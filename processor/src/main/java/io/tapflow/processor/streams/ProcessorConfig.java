@@ -1,6 +1,7 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.analysis.AnalyzerConfig;
+import io.tapflow.schemas.SchemaRegistrySettings;
 import io.tapflow.schemas.Topics;
 import java.util.Map;
 
@@ -19,6 +20,8 @@ import java.util.Map;
  * @param streamThreads stream threads in this instance
  * @param analyzer connection analysis settings
  * @param clientProperties any further Kafka client or Streams property, applied last
+ * @param schemaRegistry the schema registry the output values are written through (in its wire
+ *     format), or null for single-object encoding; packets are read in either format regardless
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -30,7 +33,8 @@ public record ProcessorConfig(
     long commitIntervalMs,
     int streamThreads,
     AnalyzerConfig analyzer,
-    Map<String, String> clientProperties) {
+    Map<String, String> clientProperties,
+    SchemaRegistrySettings schemaRegistry) {
 
   /** A builder holding the defaults, for a cluster at {@code bootstrapServers}. */
   public static Builder builder(String bootstrapServers) {
@@ -49,6 +53,7 @@ public record ProcessorConfig(
     private int streamThreads = 1;
     private AnalyzerConfig analyzer = AnalyzerConfig.DEFAULT;
     private Map<String, String> clientProperties = Map.of();
+    private SchemaRegistrySettings schemaRegistry;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -99,6 +104,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder schemaRegistry(SchemaRegistrySettings v) {
+      schemaRegistry = v;
+      return this;
+    }
+
     public ProcessorConfig build() {
       return new ProcessorConfig(
           bootstrapServers,
@@ -110,7 +120,8 @@ public record ProcessorConfig(
           commitIntervalMs,
           streamThreads,
           analyzer,
-          clientProperties);
+          clientProperties,
+          schemaRegistry);
     }
   }
 }

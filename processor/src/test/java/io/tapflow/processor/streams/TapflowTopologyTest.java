@@ -16,6 +16,7 @@ import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.WebSocketMessage;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,6 +28,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TapflowTopologyTest {
   private static final String KEY = "s1|10.0.0.1:50000|10.0.0.2:8080";
@@ -116,6 +118,26 @@ class TapflowTopologyTest {
     }
   }
 
+  /**
+   * The dead-letter record itself is asserted on a real broker (SchemaRegistryEndToEndTest): the
+   * test driver does not produce Kafka Streams' dead-letter records.
+   */
+  @Test
+  void aRegistryFramedPacketWithoutARegistryIsCountedAndTheNextOnesDecoded() {
+    try (TopologyTestDriver driver = driver()) {
+      driver
+          .createInputTopic(Topics.DEFAULT.packets(), new StringSerializer(), (t, v) -> (byte[]) v)
+          .pipeInput(KEY, HexFormat.of().parseHex("00000000070a0b0c"));
+      TestInputTopic<String, PacketRecord> in = input(driver);
+      for (Segment seg : chatSession()) {
+        in.pipeInput(KEY, record(seg));
+      }
+      assertEquals(1.0, metrics.undecodableRecords.get());
+      assertEquals(
+          3, outputs(driver, Topics.DEFAULT.messages(), TapflowSerdes.webSocketMessage()).size());
+    }
+  }
+
   @Test
   void gapsInASensorRunsPartitionSequenceAreCountedAsLostRecords() {
     try (TopologyTestDriver driver = driver()) {
@@ -158,11 +180,14 @@ class TapflowTopologyTest {
 
   private ProcessorMetrics metrics;
 
+  @TempDir Path stateDir;
+
   private TopologyTestDriver driver() {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    ProcessorConfig config = ProcessorConfig.builder("unused:9092").build();
+    ProcessorConfig config =
+        ProcessorConfig.builder("unused:9092").stateDir(stateDir.toString()).build();
     p.putAll(ProcessorApp.properties(config));
     metrics = new ProcessorMetrics(new PrometheusRegistry());
     p.put(UndecodableRecordHandler.METRICS_CONFIG, metrics);
