@@ -32,7 +32,7 @@ final class ApicurioRegistry implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts the registry and waits (up to 3 minutes) until it reports itself ready. */
+  /** Starts the registry and waits (up to 5 minutes) until it reports itself ready. */
   static ApicurioRegistry start() throws IOException, InterruptedException {
     Path runner =
         Path.of(
@@ -61,7 +61,7 @@ final class ApicurioRegistry implements AutoCloseable {
             .start();
     ApicurioRegistry r = new ApicurioRegistry(p, port, log);
     try {
-      r.awaitReady(Duration.ofMinutes(3));
+      r.awaitReady(Duration.ofMinutes(5));
     } catch (RuntimeException | InterruptedException e) {
       r.close();
       throw e;
