@@ -62,6 +62,9 @@ public final class SchemaRegistryClient {
   public static SchemaRegistryClient create(SchemaRegistrySettings settings) {
     HttpClient.Builder b =
         HttpClient.newBuilder()
+            // HTTP/1.1, as registry clients speak it: over TLS, java.net.http's default HTTP/2
+            // (ALPN h2) had POSTs to Apicurio Registry 2.6 time out.
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(settings.requestTimeout())
             .followRedirects(HttpClient.Redirect.NORMAL);
     if (settings.trustStore() != null || settings.keyStore() != null) {

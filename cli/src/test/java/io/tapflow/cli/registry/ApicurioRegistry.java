@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -24,16 +25,27 @@ final class ApicurioRegistry implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int tlsPort;
   private final Path log;
 
-  private ApicurioRegistry(Process process, int port, Path log) {
+  private ApicurioRegistry(Process process, int port, int tlsPort, Path log) {
     this.process = process;
     this.port = port;
+    this.tlsPort = tlsPort;
     this.log = log;
   }
 
-  /** Starts the registry and waits (up to 5 minutes) until it reports itself ready. */
+  /** Starts the registry (http) and waits (up to 5 minutes) until it reports itself ready. */
   static ApicurioRegistry start() throws IOException, InterruptedException {
+    return start(null, null);
+  }
+
+  /**
+   * Starts the registry serving https too, with the key and certificate in {@code keyStore} (a
+   * PKCS12 file), and waits until it reports itself ready.
+   */
+  static ApicurioRegistry start(Path keyStore, String password)
+      throws IOException, InterruptedException {
     Path runner =
         Path.of(
             System.getProperty(
@@ -43,23 +55,30 @@ final class ApicurioRegistry implements AutoCloseable {
       throw new IllegalStateException(
           runner + " is missing: the cli build unpacks it (mvn process-test-resources -pl cli)");
     }
-    int port = freePort();
+    int[] ports = freePorts(keyStore == null ? 1 : 2);
+    int port = ports[0];
+    int tlsPort = keyStore == null ? 0 : ports[1];
     Path log = Files.createTempFile("apicurio-" + port + "-", ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>();
+    command.addAll(
+        List.of(java, "-Xmx384m", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port));
+    if (keyStore != null) {
+      command.addAll(
+          List.of(
+              "-Dquarkus.http.ssl-port=" + tlsPort,
+              "-Dquarkus.http.ssl.certificate.key-store-file=" + keyStore.toAbsolutePath(),
+              "-Dquarkus.http.ssl.certificate.key-store-file-type=PKCS12",
+              "-Dquarkus.http.ssl.certificate.key-store-password=" + password));
+    }
+    command.addAll(List.of("-jar", runner.toAbsolutePath().toString()));
     Process p =
-        new ProcessBuilder(
-                List.of(
-                    java,
-                    "-Xmx384m",
-                    "-Dquarkus.http.host=127.0.0.1",
-                    "-Dquarkus.http.port=" + port,
-                    "-jar",
-                    runner.toAbsolutePath().toString()))
+        new ProcessBuilder(command)
             .directory(runner.toAbsolutePath().getParent().toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    ApicurioRegistry r = new ApicurioRegistry(p, port, log);
+    ApicurioRegistry r = new ApicurioRegistry(p, port, tlsPort, log);
     try {
       r.awaitReady(Duration.ofMinutes(5));
     } catch (RuntimeException | InterruptedException e) {
@@ -72,6 +91,11 @@ final class ApicurioRegistry implements AutoCloseable {
   /** The Confluent-compatible API, what tapflow's --schema-registry-url is given. */
   String ccompatUrl() {
     return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
+  }
+
+  /** The Confluent-compatible API over https (when started with a key store). */
+  String ccompatTlsUrl() {
+    return "https://127.0.0.1:" + tlsPort + "/apis/ccompat/v7";
   }
 
   /** Apicurio's own (v2) API, what Apicurio's serdes are given. */
@@ -117,18 +141,29 @@ final class ApicurioRegistry implements AutoCloseable {
 
   /** A port in this test range that nothing listens on (bound, then released). */
   static int closedPort() throws IOException {
-    return freePort();
+    return freePorts(1)[0];
   }
 
-  private static int freePort() throws IOException {
-    for (int port = FIRST_PORT; port <= LAST_PORT; port++) {
-      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-        return port;
-      } catch (IOException busy) {
-        // Try the next one.
+  /** {@code n} distinct ports in this test range that nothing listens on. */
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int port = FIRST_PORT; port <= LAST_PORT && held.size() < n; port++) {
+        try {
+          held.add(new ServerSocket(port, 1, InetAddress.getLoopbackAddress()));
+        } catch (IOException busy) {
+          // Try the next one.
+        }
+      }
+      if (held.size() < n) {
+        throw new IOException("no " + n + " free ports in " + FIRST_PORT + "-" + LAST_PORT);
+      }
+      return held.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
       }
     }
-    throw new IOException("no free port in " + FIRST_PORT + "-" + LAST_PORT);
   }
 
   /** Stops the registry (its storage is in memory: everything registered is gone). */
