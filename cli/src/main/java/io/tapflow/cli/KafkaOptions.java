@@ -1,5 +1,6 @@
 package io.tapflow.cli;
 
+import io.tapflow.schemas.SchemaRegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -11,10 +12,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** The Kafka connection options every command shares. */
+/** The Kafka connection and schema registry options every command that reads or writes shares. */
 public final class KafkaOptions {
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
   @Option(
       names = "--bootstrap-servers",
       description =
@@ -35,6 +42,15 @@ public final class KafkaOptions {
 
   private Map<String, String> loaded;
 
+  @Option(
+      names = "--schema-registry-url",
+      paramLabel = "URL",
+      description =
+          "A schema registry's Confluent-compatible API (for Apicurio Registry"
+              + " http://HOST:PORT/apis/ccompat/v7): every value written is framed in its wire"
+              + " format. Auth and TLS: schema.registry.* settings in --client-config or -X.")
+  public String schemaRegistryUrl;
+
   /** The bootstrap servers given, or {@code fallback}. */
   public String bootstrapOr(String fallback) {
     return bootstrapServers == null ? fallback : bootstrapServers;
@@ -49,11 +65,33 @@ public final class KafkaOptions {
   }
 
   /**
-   * The client settings from --client-config and -X, -X last; the file is read once. Warns on
-   * standard error (naming the settings, never their values) when the file holds secrets and every
-   * user may read it.
+   * The Kafka client settings from --client-config and -X, -X last, without the schema registry's
+   * ({@code schema.registry.*}).
    */
   public Map<String, String> clientProperties() throws IOException {
+    return SchemaRegistrySettings.withoutRegistrySettings(allProperties());
+  }
+
+  /**
+   * The schema registry given by --schema-registry-url or {@code schema.registry.url}, with the
+   * other {@code schema.registry.*} settings; empty when none is given.
+   *
+   * @throws ParameterException for an unknown setting or a bad value
+   */
+  public Optional<SchemaRegistrySettings> schemaRegistry() throws IOException {
+    try {
+      return SchemaRegistrySettings.from(schemaRegistryUrl, allProperties());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Every setting from --client-config and -X, -X last; the file is read once. Warns on standard
+   * error (naming the settings, never their values) when the file holds secrets and every user may
+   * read it.
+   */
+  private Map<String, String> allProperties() throws IOException {
     if (loaded != null) {
       return loaded;
     }

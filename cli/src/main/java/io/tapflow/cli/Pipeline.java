@@ -5,7 +5,10 @@ import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
 import io.tapflow.processor.streams.ProcessorApp;
 import io.tapflow.processor.streams.ProcessorConfig;
+import io.tapflow.schemas.SchemaRegistryException;
+import io.tapflow.schemas.SchemaRegistrySettings;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +57,8 @@ public final class Pipeline implements AutoCloseable {
    * @param exactlyOnce the processor's processing guarantee
    * @param sensorId the sensor id on the packet records
    * @param interfaceName the interface (or file) name on the packet records
+   * @param schemaRegistry the registry every value is written through (its wire format), or null
+   *     for single-object encoding
    */
   public record Settings(
       String bootstrapServers,
@@ -63,7 +69,33 @@ public final class Pipeline implements AutoCloseable {
       String applicationId,
       boolean exactlyOnce,
       String sensorId,
-      String interfaceName) {
+      String interfaceName,
+      SchemaRegistrySettings schemaRegistry) {
+
+    /** Settings that write single-object encoding. */
+    public Settings(
+        String bootstrapServers,
+        Map<String, String> clientProperties,
+        Topics topics,
+        int partitions,
+        int replicationFactor,
+        String applicationId,
+        boolean exactlyOnce,
+        String sensorId,
+        String interfaceName) {
+      this(
+          bootstrapServers,
+          clientProperties,
+          topics,
+          partitions,
+          replicationFactor,
+          applicationId,
+          exactlyOnce,
+          sensorId,
+          interfaceName,
+          null);
+    }
+
     @Override
     public String toString() {
       return "Settings[bootstrapServers="
@@ -84,11 +116,14 @@ public final class Pipeline implements AutoCloseable {
           + sensorId
           + ", interfaceName="
           + interfaceName
+          + ", schemaRegistry="
+          + (schemaRegistry == null ? null : schemaRegistry.url())
           + "]";
     }
   }
 
   private final Settings settings;
+  private final ValueSerdes values;
   private final Properties client;
   private final Admin admin;
   private final ProcessorMetrics processorMetrics;
@@ -103,6 +138,8 @@ public final class Pipeline implements AutoCloseable {
       PrometheusRegistry processorRegistry,
       ServiceNames services) {
     this.settings = settings;
+    this.values = ValueSerdes.of(Optional.ofNullable(settings.schemaRegistry()));
+    values.packetRecord().prepareTopic(settings.topics().packets());
     this.client = new Properties();
     client.put("bootstrap.servers", settings.bootstrapServers());
     client.putAll(settings.clientProperties());
@@ -116,13 +153,17 @@ public final class Pipeline implements AutoCloseable {
             settings.topics().packets(),
             PacketPublisher.createProducer(
                 PacketPublisher.producerProperties(
-                    settings.bootstrapServers(), settings.clientProperties())),
+                    settings.bootstrapServers(), settings.clientProperties()),
+                values.packetRecord().serializer()),
             sensorMetrics);
   }
 
   /**
    * Creates the topics that do not exist yet (retention off: captures carry old timestamps) and the
    * publisher; the processor is started by {@link #startProcessor}.
+   *
+   * @throws SchemaRegistryException when a registry is configured and cannot be reached or refuses
+   *     the packets' schema
    */
   public static Pipeline create(Settings settings, PrometheusRegistry registry)
       throws InterruptedException, ExecutionException {
@@ -171,6 +212,7 @@ public final class Pipeline implements AutoCloseable {
             .replicationFactor(settings.replicationFactor())
             .stateDir(stateDir.toString())
             .clientProperties(settings.clientProperties())
+            .schemaRegistry(settings.schemaRegistry())
             .build();
     processor = new ProcessorApp(config, processorMetrics);
     processor.start();
@@ -195,6 +237,11 @@ public final class Pipeline implements AutoCloseable {
 
   public ProcessorApp processor() {
     return processor;
+  }
+
+  /** The value Serdes of this pipeline: its writers' format; they read either. */
+  public ValueSerdes values() {
+    return values;
   }
 
   /** The client settings of this pipeline's cluster. */

@@ -133,13 +133,16 @@ public final class ProcessorCommand implements Callable<Integer> {
             .streamThreads(threads)
             .analyzer(analyzerConfig())
             .clientProperties(props)
+            .schemaRegistry(kafka.schemaRegistry().orElse(null))
             .build();
     ServiceNames serviceNames = ServiceNames.parse(services, unmappedService);
     PrometheusRegistry registry = new PrometheusRegistry();
     KafkaMetricsBridge kafkaMetrics = KafkaMetricsBridge.register(registry);
     CountDownLatch stop = new CountDownLatch(1);
-    try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
-        ProcessorApp app = new ProcessorApp(config, new ProcessorMetrics(registry, serviceNames))) {
+    // The app first: a schema registry that cannot be reached stops the start before any port
+    // opens.
+    try (ProcessorApp app = new ProcessorApp(config, new ProcessorMetrics(registry, serviceNames));
+        MetricsServer server = MetricsServer.start(registry, metricsAddress)) {
       kafkaMetrics.add("streams", app.streams()::metrics);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       app.start();

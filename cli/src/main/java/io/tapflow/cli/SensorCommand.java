@@ -1,7 +1,10 @@
 package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.schemas.PacketRecord;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerde;
+import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
 import io.tapflow.sensor.metrics.SensorMetrics;
@@ -84,6 +87,8 @@ public final class SensorCommand implements Callable<Integer> {
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     Map<String, String> props = kafka.clientProperties();
     ListenerProbe.check(bootstrap, props);
+    ValueSerde<PacketRecord> values = ValueSerdes.of(kafka.schemaRegistry()).packetRecord();
+    values.prepareTopic(topics.packets());
     try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }
@@ -107,7 +112,7 @@ public final class SensorCommand implements Callable<Integer> {
                 file != null ? file.getFileName().toString() : iface,
                 topics.packets(),
                 PacketPublisher.createProducer(
-                    PacketPublisher.producerProperties(bootstrap, props)),
+                    PacketPublisher.producerProperties(bootstrap, props), values.serializer()),
                 metrics);
         PcapSource source = PcapSource.open(capture)) {
       kafkaMetrics.add("producer", publisher::kafkaMetrics);

@@ -7,6 +7,7 @@ import io.tapflow.cli.tail.TailTopic;
 import io.tapflow.cli.tail.TimeArgument;
 import io.tapflow.cli.tail.TopicTail;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -125,8 +126,12 @@ public final class TailCommand implements Callable<Integer> {
     }
     Properties props = kafka.properties(BrokerCommand.LOCAL_BOOTSTRAP);
     ListenerProbe.check(kafka.bootstrapOr(BrokerCommand.LOCAL_BOOTSTRAP), kafka.clientProperties());
+    ValueSerdes values = ValueSerdes.of(kafka.schemaRegistry());
+    TopicTail.Result result;
     try {
-      TopicTail.run(props, Topics.DEFAULT.withPrefix(topicPrefix), query, out, err, clock);
+      result =
+          TopicTail.run(
+              props, Topics.DEFAULT.withPrefix(topicPrefix), query, values, out, err, clock);
     } catch (IllegalStateException e) { // no such topic
       err.println("tapflow tail: " + e.getMessage());
       return 1;
@@ -134,7 +139,7 @@ public final class TailCommand implements Callable<Integer> {
       err.println("tapflow tail: " + FailureMessage.of(e));
       return 1;
     }
-    return 0;
+    return result.undecodable() == 0 ? 0 : 1;
   }
 
   /** The query the options give, relative times counted back from {@code now}. */

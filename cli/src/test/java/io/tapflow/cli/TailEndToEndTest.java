@@ -603,7 +603,7 @@ class TailEndToEndTest {
       producer.send(new ProducerRecord<>(bad.chat(), "k", sayBytes)).get();
     }
     Run run = tail(LATER, withCluster("bad.", "chat"));
-    assertEquals(0, run.exitCode());
+    assertEquals(1, run.exitCode()); // the good records printed, the bad ones reported: exit 1
     assertEquals(List.of(E1, E3), run.lines());
     String[] err = run.err().split("\n");
     assertEquals(2, err.length);

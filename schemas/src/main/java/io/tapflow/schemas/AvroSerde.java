@@ -63,6 +63,14 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
 
   /** Decodes one record; throws {@link SerializationException} for bytes that are not one. */
   public T decode(byte[] bytes) {
+    if (WireFormat.of(bytes) == WireFormat.SCHEMA_REGISTRY) {
+      throw new SerializationException(
+          "a "
+              + recordName
+              + " in the schema registry wire format (schema id "
+              + WireFormat.schemaId(bytes)
+              + "), not single-object encoded: read it with ValueSerdes and a registry");
+    }
     try {
       return decoder.decode(bytes);
     } catch (IOException | RuntimeException e) {

@@ -76,7 +76,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             partitions,
             sensorId,
             !atLeastOnce,
-            Duration.ofMinutes(30));
+            Duration.ofMinutes(30),
+            kafka.schemaRegistry().orElse(null));
     long started = System.nanoTime();
     AnalyzeRun.Result r = AnalyzeRun.run(options);
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -171,7 +172,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
    * Who said what: every "say" a client sent, with the nick that client logged in with on the same
    * connection (a server echoes each line to every client in the room, so those are not repeated).
    */
-  static List<String> chatLines(List<ChatEvent> events) {
+  public static List<String> chatLines(List<ChatEvent> events) {
     java.util.Map<String, String> nicks = new java.util.HashMap<>();
     List<String> lines = new java.util.ArrayList<>();
     for (ChatEvent e : events) {

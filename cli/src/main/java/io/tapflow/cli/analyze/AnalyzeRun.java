@@ -7,8 +7,9 @@ import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
-import io.tapflow.schemas.TapflowSerdes;
+import io.tapflow.schemas.SchemaRegistrySettings;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.schemas.WebSocketMessage;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.CaptureException;
@@ -41,6 +42,8 @@ public final class AnalyzeRun {
    * @param sensorId the sensor id written on the packet records
    * @param exactlyOnce processing guarantee of the processor
    * @param timeout how long to wait for the processor to catch up
+   * @param schemaRegistry the registry every value is written through (its wire format), or null
+   *     for single-object encoding
    */
   public record Options(
       Path capture,
@@ -50,10 +53,47 @@ public final class AnalyzeRun {
       int partitions,
       String sensorId,
       boolean exactlyOnce,
-      Duration timeout) {
+      Duration timeout,
+      SchemaRegistrySettings schemaRegistry) {
+
+    /** Options that write single-object encoding. */
+    public Options(
+        Path capture,
+        String bootstrapServers,
+        Map<String, String> clientProperties,
+        String topicPrefix,
+        int partitions,
+        String sensorId,
+        boolean exactlyOnce,
+        Duration timeout) {
+      this(
+          capture,
+          bootstrapServers,
+          clientProperties,
+          topicPrefix,
+          partitions,
+          sensorId,
+          exactlyOnce,
+          timeout,
+          null);
+    }
 
     public static Options defaults(Path capture) {
       return new Options(capture, null, Map.of(), null, 1, "local", true, Duration.ofMinutes(10));
+    }
+
+    /** These options with every value written through {@code registry}. */
+    public Options withSchemaRegistry(SchemaRegistrySettings registry) {
+      return new Options(
+          capture,
+          bootstrapServers,
+          clientProperties,
+          topicPrefix,
+          partitions,
+          sensorId,
+          exactlyOnce,
+          timeout,
+          registry);
     }
 
     /** Every option, but only the names of the client properties: their values may be secrets. */
@@ -75,6 +115,8 @@ public final class AnalyzeRun {
           + exactlyOnce
           + ", timeout="
           + timeout
+          + ", schemaRegistry="
+          + (schemaRegistry == null ? null : schemaRegistry.url())
           + "]";
     }
   }
@@ -128,7 +170,8 @@ public final class AnalyzeRun {
             "tapflow-analyze-" + UUID.randomUUID(),
             options.exactlyOnce(),
             options.sensorId(),
-            options.capture().getFileName().toString());
+            options.capture().getFileName().toString(),
+            options.schemaRegistry());
     try (Pipeline pipeline = Pipeline.create(settings, registry)) {
       pipeline.startProcessor();
       long packetsRead;
@@ -140,11 +183,12 @@ public final class AnalyzeRun {
       pipeline.endOfCapture();
       pipeline.awaitProcessed(options.timeout());
       Duration t = options.timeout();
+      ValueSerdes values = pipeline.values();
       return new Result(
-          pipeline.read(topics.messages(), TapflowSerdes.webSocketMessage().deserializer(), t),
-          pipeline.read(topics.connections(), TapflowSerdes.connectionRecord().deserializer(), t),
-          pipeline.read(topics.chat(), TapflowSerdes.chatEvent().deserializer(), t),
-          pipeline.read(topics.anomalies(), TapflowSerdes.anomaly().deserializer(), t),
+          pipeline.read(topics.messages(), values.webSocketMessage().deserializer(), t),
+          pipeline.read(topics.connections(), values.connectionRecord().deserializer(), t),
+          pipeline.read(topics.chat(), values.chatEvent().deserializer(), t),
+          pipeline.read(topics.anomalies(), values.anomaly().deserializer(), t),
           packetsRead,
           pipeline.publisher().sent(),
           pipeline.publisher().failed(),

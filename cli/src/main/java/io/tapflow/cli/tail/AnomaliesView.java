@@ -3,9 +3,9 @@ package io.tapflow.cli.tail;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.cli.output.JsonLines;
 import io.tapflow.schemas.Anomaly;
-import io.tapflow.schemas.AvroSerde;
-import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerde;
+import io.tapflow.schemas.ValueSerdes;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -14,7 +14,11 @@ import java.util.Set;
 
 /** Reads the anomalies topic for the tail command. */
 final class AnomaliesView implements TopicView<Anomaly> {
-  private final AvroSerde<Anomaly> serde = TapflowSerdes.anomaly();
+  private final ValueSerde<Anomaly> serde;
+
+  AnomaliesView(ValueSerdes values) {
+    this.serde = values.anomaly();
+  }
 
   @Override
   public String topic(Topics topics) {

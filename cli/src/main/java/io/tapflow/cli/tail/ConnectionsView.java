@@ -2,10 +2,10 @@ package io.tapflow.cli.tail;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.cli.output.JsonLines;
-import io.tapflow.schemas.AvroSerde;
 import io.tapflow.schemas.ConnectionRecord;
-import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerde;
+import io.tapflow.schemas.ValueSerdes;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -14,7 +14,11 @@ import java.util.Set;
 
 /** Reads the connection records topic for the tail command. */
 final class ConnectionsView implements TopicView<ConnectionRecord> {
-  private final AvroSerde<ConnectionRecord> serde = TapflowSerdes.connectionRecord();
+  private final ValueSerde<ConnectionRecord> serde;
+
+  ConnectionsView(ValueSerdes values) {
+    this.serde = values.connectionRecord();
+  }
 
   @Override
   public String topic(Topics topics) {

@@ -2,9 +2,9 @@ package io.tapflow.cli.tail;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.cli.output.JsonLines;
-import io.tapflow.schemas.AvroSerde;
-import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerde;
+import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.schemas.WebSocketMessage;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -17,7 +17,11 @@ import java.util.Set;
 /** Reads the WebSocket messages topic for the tail command. */
 final class MessagesView implements TopicView<WebSocketMessage> {
   private static final int CONTENT_WIDTH = 80;
-  private final AvroSerde<WebSocketMessage> serde = TapflowSerdes.webSocketMessage();
+  private final ValueSerde<WebSocketMessage> serde;
+
+  MessagesView(ValueSerdes values) {
+    this.serde = values.webSocketMessage();
+  }
 
   @Override
   public String topic(Topics topics) {

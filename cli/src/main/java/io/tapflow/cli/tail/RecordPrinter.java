@@ -2,6 +2,7 @@ package io.tapflow.cli.tail;
 
 import io.tapflow.cli.output.JsonLines;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 
 /**
  * Turns the raw records of one query's topic into the lines it prints: decodes, filters and formats
@@ -9,9 +10,9 @@ import io.tapflow.schemas.Topics;
  */
 public abstract sealed class RecordPrinter permits RecordPrinter.Typed {
 
-  /** The printer of {@code query}. */
-  public static RecordPrinter of(TailQuery query) {
-    return typed(query, query.topic().view());
+  /** The printer of {@code query}, decoding with {@code values}. */
+  public static RecordPrinter of(TailQuery query, ValueSerdes values) {
+    return typed(query, query.topic().view(values));
   }
 
   private static <T> RecordPrinter typed(TailQuery query, TopicView<T> view) {

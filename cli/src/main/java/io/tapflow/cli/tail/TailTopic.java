@@ -1,7 +1,8 @@
 package io.tapflow.cli.tail;
 
+import io.tapflow.schemas.ValueSerdes;
 import java.util.Arrays;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** The output topics the tail command reads, by the name the user gives. */
@@ -12,9 +13,9 @@ public enum TailTopic {
   ANOMALIES("anomalies", AnomaliesView::new);
 
   private final String label;
-  private final Supplier<TopicView<?>> view;
+  private final Function<ValueSerdes, TopicView<?>> view;
 
-  TailTopic(String label, Supplier<TopicView<?>> view) {
+  TailTopic(String label, Function<ValueSerdes, TopicView<?>> view) {
     this.label = label;
     this.view = view;
   }
@@ -24,9 +25,14 @@ public enum TailTopic {
     return label;
   }
 
-  /** A new view of this topic's records. */
+  /** A new view of this topic's records in single-object encoding. */
   TopicView<?> view() {
-    return view.get();
+    return view(ValueSerdes.singleObject());
+  }
+
+  /** A new view of this topic's records, decoded by {@code values}. */
+  TopicView<?> view(ValueSerdes values) {
+    return view.apply(values);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.tapflow.cli.tail;
 
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,7 +69,19 @@ public final class TopicTail {
       PrintStream out,
       PrintStream err,
       Clock clock) {
-    RecordPrinter printer = RecordPrinter.of(query);
+    return run(clientProperties, topics, query, ValueSerdes.singleObject(), out, err, clock);
+  }
+
+  /** The same, decoding values with {@code values} (a schema registry's wire format too). */
+  public static Result run(
+      Properties clientProperties,
+      Topics topics,
+      TailQuery query,
+      ValueSerdes values,
+      PrintStream out,
+      PrintStream err,
+      Clock clock) {
+    RecordPrinter printer = RecordPrinter.of(query, values);
     String topic = printer.topic(topics);
     Properties p = new Properties();
     // Committed records only (the processor writes transactionally); the user's settings may

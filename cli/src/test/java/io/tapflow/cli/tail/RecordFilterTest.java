@@ -8,6 +8,7 @@ import io.tapflow.schemas.ChatEventKind;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.Direction;
 import io.tapflow.schemas.Opcode;
+import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.schemas.WebSocketMessage;
 import java.time.Instant;
 import java.util.List;
@@ -123,7 +124,8 @@ class RecordFilterTest {
   /** The indexes of the chat events (keys: Ca on KEY_A, Cb on KEY_B) the query selects. */
   private List<Integer> selectedChats(UnaryOperator<TailQuery> query) {
     RecordFilter<ChatEvent> f =
-        new RecordFilter<>(query.apply(TailQuery.of(TailTopic.CHAT)), new ChatView());
+        new RecordFilter<>(
+            query.apply(TailQuery.of(TailTopic.CHAT)), new ChatView(ValueSerdes.singleObject()));
     List<Integer> selected = new java.util.ArrayList<>();
     for (int i = 0; i < chats.size(); i++) {
       ChatEvent e = chats.get(i);
@@ -202,7 +204,9 @@ class RecordFilterTest {
   private static List<Integer> selectedMessages(
       List<WebSocketMessage> ms, UnaryOperator<TailQuery> query) {
     RecordFilter<WebSocketMessage> f =
-        new RecordFilter<>(query.apply(TailQuery.of(TailTopic.MESSAGES)), new MessagesView());
+        new RecordFilter<>(
+            query.apply(TailQuery.of(TailTopic.MESSAGES)),
+            new MessagesView(ValueSerdes.singleObject()));
     List<Integer> selected = new java.util.ArrayList<>();
     for (int i = 0; i < ms.size(); i++) {
       if (f.test(KEY_A, ms.get(i))) {
@@ -229,7 +233,8 @@ class RecordFilterTest {
 
   private static boolean connectionSelected(ConnectionRecord c, UnaryOperator<TailQuery> query) {
     return new RecordFilter<>(
-            query.apply(TailQuery.of(TailTopic.CONNECTIONS)), new ConnectionsView())
+            query.apply(TailQuery.of(TailTopic.CONNECTIONS)),
+            new ConnectionsView(ValueSerdes.singleObject()))
         .test(KEY_A, c);
   }
 
@@ -239,10 +244,11 @@ class RecordFilterTest {
     RecordFilter<Anomaly> client =
         new RecordFilter<>(
             TailQuery.of(TailTopic.ANOMALIES).with(TailField.CLIENT, "10.0.0.1:5000"),
-            new AnomaliesView());
+            new AnomaliesView(ValueSerdes.singleObject()));
     RecordFilter<Anomaly> later =
         new RecordFilter<>(
-            TailQuery.of(TailTopic.ANOMALIES).withFrom(T.plusNanos(1)), new AnomaliesView());
+            TailQuery.of(TailTopic.ANOMALIES).withFrom(T.plusNanos(1)),
+            new AnomaliesView(ValueSerdes.singleObject()));
     assertEquals(true, client.test(KEY_A, a));
     assertEquals(false, client.test(KEY_A, anomaly("10.0.0.1:5001", T)));
     assertEquals(false, later.test(KEY_A, a));

@@ -1,8 +1,13 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.schemas.SchemaRegistryException;
+import io.tapflow.schemas.SchemaRegistrySettings;
+import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -19,10 +24,23 @@ public final class ProcessorApp implements AutoCloseable {
   private final String packetsTopic;
   private final Supplier<Map<Integer, Long>> lag = this::packetsLag;
 
+  /**
+   * Builds the application; with a schema registry configured, first registers the output values'
+   * schemas, so that a registry that cannot be reached or refuses a schema fails here and not at
+   * the first record.
+   *
+   * @throws SchemaRegistryException when the registry cannot be reached or refuses a schema
+   */
   public ProcessorApp(ProcessorConfig config, ProcessorMetrics metrics) {
+    ValueSerdes values = ValueSerdes.of(Optional.ofNullable(config.schemaRegistry()));
+    Topics topics = config.topics();
+    values.webSocketMessage().prepareTopic(topics.messages());
+    values.connectionRecord().prepareTopic(topics.connections());
+    values.chatEvent().prepareTopic(topics.chat());
+    values.anomaly().prepareTopic(topics.anomalies());
     Properties props = properties(config);
     props.put(UndecodableRecordHandler.METRICS_CONFIG, metrics);
-    this.streams = new KafkaStreams(TapflowTopology.build(config, metrics), props);
+    this.streams = new KafkaStreams(TapflowTopology.build(config, metrics, values), props);
     this.metrics = metrics;
     this.packetsTopic = config.topics().packets();
     metrics.lagSource(lag);
@@ -76,7 +94,7 @@ public final class ProcessorApp implements AutoCloseable {
     if (config.stateDir() != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
     }
-    p.putAll(config.clientProperties());
+    p.putAll(SchemaRegistrySettings.withoutRegistrySettings(config.clientProperties()));
     return p;
   }
 

@@ -1,6 +1,7 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.analysis.AnalyzerConfig;
+import io.tapflow.schemas.SchemaRegistrySettings;
 import io.tapflow.schemas.Topics;
 import java.util.Map;
 import java.util.TreeSet;
@@ -21,6 +22,8 @@ import java.util.TreeSet;
  * @param analyzer connection analysis settings
  * @param clientProperties any further Kafka client or Streams property, applied last; they may hold
  *     secrets (SASL, TLS), so {@link #toString()} names them without their values
+ * @param schemaRegistry the schema registry the output values are written through (in its wire
+ *     format), or null for single-object encoding; packets are read in either format regardless
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -32,7 +35,8 @@ public record ProcessorConfig(
     long commitIntervalMs,
     int streamThreads,
     AnalyzerConfig analyzer,
-    Map<String, String> clientProperties) {
+    Map<String, String> clientProperties,
+    SchemaRegistrySettings schemaRegistry) {
 
   /** Every setting, but only the names of the client properties: their values may be secrets. */
   @Override
@@ -77,6 +81,7 @@ public record ProcessorConfig(
     private int streamThreads = 1;
     private AnalyzerConfig analyzer = AnalyzerConfig.DEFAULT;
     private Map<String, String> clientProperties = Map.of();
+    private SchemaRegistrySettings schemaRegistry;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -127,6 +132,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder schemaRegistry(SchemaRegistrySettings v) {
+      schemaRegistry = v;
+      return this;
+    }
+
     public ProcessorConfig build() {
       return new ProcessorConfig(
           bootstrapServers,
@@ -138,7 +148,8 @@ public record ProcessorConfig(
           commitIntervalMs,
           streamThreads,
           analyzer,
-          clientProperties);
+          clientProperties,
+          schemaRegistry);
     }
   }
 }

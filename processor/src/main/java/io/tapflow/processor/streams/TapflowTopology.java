@@ -1,9 +1,10 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
-import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
+import io.tapflow.schemas.ValueSerdes;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -21,15 +22,22 @@ public final class TapflowTopology {
 
   private TapflowTopology() {}
 
+  /** The topology with value Serdes for {@code config}'s schema registry setting. */
   public static Topology build(ProcessorConfig config, ProcessorMetrics metrics) {
+    return build(config, metrics, ValueSerdes.of(Optional.ofNullable(config.schemaRegistry())));
+  }
+
+  /**
+   * The topology with {@code values}: packets are read in either wire format, outputs written in
+   * the one {@code values} writes.
+   */
+  public static Topology build(
+      ProcessorConfig config, ProcessorMetrics metrics, ValueSerdes values) {
     Topics topics = config.topics();
     StringSerializer keys = new StringSerializer();
     Topology t = new Topology();
     t.addSource(
-        SOURCE,
-        new StringDeserializer(),
-        TapflowSerdes.packetRecord().deserializer(),
-        topics.packets());
+        SOURCE, new StringDeserializer(), values.packetRecord().deserializer(), topics.packets());
     t.addProcessor(PROCESSOR, () -> new ConnectionProcessor(config.analyzer(), metrics), SOURCE);
     t.addStateStore(
         ConnectionStore.builder(
@@ -44,25 +52,21 @@ public final class TapflowTopology {
         OutputForwarder.MESSAGES,
         topics.messages(),
         keys,
-        TapflowSerdes.webSocketMessage().serializer(),
+        values.webSocketMessage().serializer(),
         PROCESSOR);
     t.addSink(
         OutputForwarder.CONNECTIONS,
         topics.connections(),
         keys,
-        TapflowSerdes.connectionRecord().serializer(),
+        values.connectionRecord().serializer(),
         PROCESSOR);
     t.addSink(
-        OutputForwarder.CHAT,
-        topics.chat(),
-        keys,
-        TapflowSerdes.chatEvent().serializer(),
-        PROCESSOR);
+        OutputForwarder.CHAT, topics.chat(), keys, values.chatEvent().serializer(), PROCESSOR);
     t.addSink(
         OutputForwarder.ANOMALIES,
         topics.anomalies(),
         keys,
-        TapflowSerdes.anomaly().serializer(),
+        values.anomaly().serializer(),
         PROCESSOR);
     return t;
   }

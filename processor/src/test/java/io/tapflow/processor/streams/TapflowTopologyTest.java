@@ -120,6 +120,26 @@ class TapflowTopologyTest {
     }
   }
 
+  /**
+   * The dead-letter record itself is asserted on a real broker (SchemaRegistryEndToEndTest): the
+   * test driver does not produce Kafka Streams' dead-letter records.
+   */
+  @Test
+  void aRegistryFramedPacketWithoutARegistryIsCountedAndTheNextOnesDecoded() {
+    try (TopologyTestDriver driver = driver()) {
+      driver
+          .createInputTopic(Topics.DEFAULT.packets(), new StringSerializer(), (t, v) -> (byte[]) v)
+          .pipeInput(KEY, HexFormat.of().parseHex("00000000070a0b0c"));
+      TestInputTopic<String, PacketRecord> in = input(driver);
+      for (Segment seg : chatSession()) {
+        in.pipeInput(KEY, record(seg));
+      }
+      assertEquals(1.0, metrics.undecodableRecords.get());
+      assertEquals(
+          3, outputs(driver, Topics.DEFAULT.messages(), TapflowSerdes.webSocketMessage()).size());
+    }
+  }
+
   @Test
   void gapsInASensorRunsPartitionSequenceAreCountedAsLostRecords() {
     try (TopologyTestDriver driver = driver()) {
@@ -166,7 +186,8 @@ class TapflowTopologyTest {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    ProcessorConfig config = ProcessorConfig.builder("unused:9092").build();
+    ProcessorConfig config =
+        ProcessorConfig.builder("unused:9092").stateDir(stateDir.toString()).build();
     p.putAll(ProcessorApp.properties(config));
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()); // never shared with another run
     metrics = new ProcessorMetrics(new PrometheusRegistry());

@@ -28,6 +28,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 
@@ -86,10 +88,18 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     return p;
   }
 
-  /** Creates a Kafka producer with {@link #producerProperties}. */
+  /** Creates a Kafka producer with {@link #producerProperties}, writing single-object encoding. */
   public static Producer<String, PacketRecord> createProducer(Properties props) {
-    return new KafkaProducer<>(
-        props, new StringSerializer(), TapflowSerdes.packetRecord().serializer());
+    return createProducer(props, TapflowSerdes.packetRecord().serializer());
+  }
+
+  /**
+   * Creates a Kafka producer with {@link #producerProperties} and {@code values} (the schema
+   * registry wire format, for one).
+   */
+  public static Producer<String, PacketRecord> createProducer(
+      Properties props, Serializer<PacketRecord> values) {
+    return new KafkaProducer<>(props, new StringSerializer(), values);
   }
 
   @Override
@@ -230,23 +240,34 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   }
 
   private void send(ProducerRecord<String, PacketRecord> record) {
-    String kind = record.value().getKind().name().toLowerCase();
-    producer.send(
-        record,
-        (metadata, error) -> {
-          if (error == null) {
-            metrics.recordsPublished.labelValues(sensorId, kind).inc();
-            if (record.value().getKind() == PacketKind.HEARTBEAT) {
-              metrics.heartbeatAcknowledged(sensorId);
+    PacketKind kind = record.value().getKind();
+    try {
+      producer.send(
+          record,
+          (metadata, error) -> {
+            if (error == null) {
+              metrics.recordsPublished.labelValues(sensorId, kind.name().toLowerCase()).inc();
+              if (kind == PacketKind.HEARTBEAT) {
+                metrics.heartbeatAcknowledged(sensorId);
+              }
+            } else {
+              publishFailed(kind);
             }
-          } else {
-            failed.incrementAndGet();
-            metrics.publishErrors.labelValues(sensorId, kind).inc();
-            if (record.value().getKind() == PacketKind.SEGMENT) {
-              metrics.packetsDropped.labelValues(sensorId, SensorMetrics.PUBLISH_FAILED).inc();
-            }
-          }
-        });
+          });
+    } catch (SerializationException e) {
+      // The value serializer runs on this (the capture) thread: a schema registry that cannot be
+      // reached fails the record at once (its client remembers the failure for a while) and the
+      // capture goes on.
+      publishFailed(kind);
+    }
+  }
+
+  private void publishFailed(PacketKind kind) {
+    failed.incrementAndGet();
+    metrics.publishErrors.labelValues(sensorId, kind.name().toLowerCase()).inc();
+    if (kind == PacketKind.SEGMENT) {
+      metrics.packetsDropped.labelValues(sensorId, SensorMetrics.PUBLISH_FAILED).inc();
+    }
   }
 
   /** Record sends the producer retried so far (its {@code record-retry-total}). */
