@@ -52,6 +52,7 @@ public final class ProcessorBench {
                 "bench",
                 capture.getFileName().toString());
         try (Pipeline p = Pipeline.create(settings, new PrometheusRegistry())) {
+          Map<Long, Long> publishCpu0 = threadCpu();
           long t0 = System.nanoTime();
           long packets;
           try (PcapSource source = PcapSource.open(CaptureConfig.offline(capture))) {
@@ -60,9 +61,14 @@ public final class ProcessorBench {
           }
           p.endOfCapture();
           double publish = (System.nanoTime() - t0) / 1e9;
+          // The sensor's side: this thread (read, decode, Avro, send) and the producer's I/O.
+          long sensorCpu =
+              cpuSince(publishCpu0, "kafka-producer-network-thread").get("app")
+                  + cpuSince(publishCpu0, Thread.currentThread().getName()).get("app");
           System.out.printf(
-              "RESULT producer_%s records=%d seconds=%.2f records_per_s=%.0f%n",
-              g, packets, publish, packets / publish);
+              "RESULT producer_%s records=%d seconds=%.2f records_per_s=%.0f"
+                  + " sensor_cpu_us_per_packet=%.1f%n",
+              g, packets, publish, packets / publish, sensorCpu / 1e3 / packets);
           consume(p.clientProperties(), topics.packets(), false, g);
           consume(p.clientProperties(), topics.packets(), true, g);
           Map<Long, Long> cpu0 = threadCpu();
