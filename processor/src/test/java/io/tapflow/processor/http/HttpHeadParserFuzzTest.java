@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.tapflow.processor.tcp.Segment;
 import io.tapflow.processor.testing.FuzzCorpus;
+import io.tapflow.processor.testing.Texts;
 import io.tapflow.processor.websocket.PerMessageDeflate;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -167,7 +168,10 @@ class HttpHeadParserFuzzTest {
         } else {
           assertEquals(HttpAnomaly.HTTP_MALFORMED_HEAD, anomaly.code());
           assertTrue(
-              anomaly.detail().matches("reason=[a-z_]+ line=[0-9]+"), "detail " + anomaly.detail());
+              anomaly.detail().startsWith("reason=")
+                  && anomaly.detail().contains(" line=")
+                  && Texts.isDetail(anomaly.detail()),
+              "detail " + anomaly.detail());
         }
       }
     }
@@ -175,19 +179,35 @@ class HttpHeadParserFuzzTest {
 
   private static void checkHead(HttpHead head) {
     assertNotNull(head);
-    assertTrue(head.version().matches("HTTP/[0-9]\\.[0-9]"), head.version());
+    String v = head.version();
+    assertTrue(
+        v.length() == 8
+            && v.startsWith("HTTP/")
+            && Character.isDigit(v.charAt(5))
+            && v.charAt(6) == '.'
+            && Character.isDigit(v.charAt(7)),
+        v);
     if (head.isRequest()) {
-      assertTrue(head.method().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"), head.method());
-      assertTrue(!head.target().isEmpty() && !head.target().matches(".*[ \t\r\n].*"));
+      assertTrue(Texts.isToken(head.method()), head.method());
+      assertTrue(!head.target().isEmpty() && !containsAny(head.target(), " \t\r\n"));
     } else {
       assertTrue(head.status() >= 0 && head.status() <= 999, "status " + head.status());
-      assertTrue(!head.reason().contains("\n") && !head.reason().contains("\r"));
+      assertTrue(!containsAny(head.reason(), "\r\n"));
     }
     for (HttpHead.Header h : head.headers()) {
-      assertTrue(h.name().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"), "field name " + h.name());
-      assertTrue(!h.value().contains("\n") && !h.value().contains("\r"), "CR or LF in a value");
+      assertTrue(Texts.isToken(h.name()), "field name " + h.name());
+      assertTrue(!containsAny(h.value(), "\r\n"), "CR or LF in a value");
       assertTrue(h.value().isEmpty() || !isOws(h.value()), "whitespace around " + h.value());
     }
+  }
+
+  private static boolean containsAny(String s, String chars) {
+    for (int i = 0; i < s.length(); i++) {
+      if (chars.indexOf(s.charAt(i)) >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isOws(String value) {
@@ -217,9 +237,7 @@ class HttpHeadParserFuzzTest {
     }
     for (HttpAnomaly a : anomalies) {
       assertTrue(CODES.contains(a.code()), a.code());
-      assertTrue(
-          a.detail().isEmpty() || a.detail().matches("[a-z_]+=\\S*( [a-z_]+=\\S*)*"),
-          "detail '" + a.detail() + "' of " + a.code());
+      assertTrue(Texts.isDetail(a.detail()), "detail '" + a.detail() + "' of " + a.code());
     }
     if (hs.response() != null) {
       String extensions = hs.response().header("Sec-WebSocket-Extensions");
