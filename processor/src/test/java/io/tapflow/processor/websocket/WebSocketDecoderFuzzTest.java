@@ -144,7 +144,7 @@ class WebSocketDecoderFuzzTest {
       if (c < GAP || c == LONG_DATA) {
         int len = c < GAP ? c + 1 : 1 + u16(input, at);
         if (c == LONG_DATA) {
-          at += 2;
+          at = Math.min(at + 2, input.length);
         }
         len = Math.max(0, Math.min(len, input.length - at));
         decoder.onData(input, at, len, ts);
