@@ -80,6 +80,22 @@ class TcpReassemblerTest {
   }
 
   @Test
+  void bytesCutBySnaplenAreCountedWhenTheyBecomeAGapNotWhenTheirCopyWasReceivedWhole() {
+    // Found by ConnectionAnalyzerFuzzTest: truncatedBytes, part of missedBytes by contract, also
+    // counted the cut bytes of retransmissions already received and of segments still buffered.
+    seg(0, "abcd");
+    byte[] b = "ab".getBytes(ISO_8859_1);
+    r.onSegment(0, false, false, b, 0, 2, 2, 0); // a retransmission cut short
+    byte[] y = "y".getBytes(ISO_8859_1);
+    r.onSegment(8, false, false, y, 0, 1, 3, 0); // ahead of a hole, cut short
+    assertEquals(0, r.truncatedBytes());
+    seg(4, "efgh");
+    assertEquals(List.of("data:abcd", "data:efgh", "data:y", "gap:3"), out.events);
+    assertEquals(3, r.truncatedBytes());
+    assertEquals(3, r.gapBytes());
+  }
+
+  @Test
   void anOverflowingBufferGivesUpTheHoleAsAGap() {
     TcpReassembler small =
         new TcpReassembler(new TcpReassembler.Limits(4, 10, 1024, 1_000_000L), out);
