@@ -222,6 +222,34 @@ class HostileInputTest {
   }
 
   @Test
+  void clientBytesAfterTheRequestAreHeldUpTo256KibUntilTheResponseAndTheRestIsReported() {
+    handshake();
+    long request = send(true, 0, ascii(REQUEST));
+    ack(true, request, 0);
+    int beforeFlood = analyzer.snapshot().length;
+    // 1 MiB of client frames before the server answers, in 749 segments (748 of 1400 bytes):
+    // 256 KiB is held for the response to decide on, in the first 187 segments and 350 bytes of
+    // the 188th; every byte after that is reported dropped, once per segment.
+    long offset = send(true, request, repeat('x', 1 << 20));
+
+    String prefix = "websocket_early_client_data_dropped length=";
+    long dropped = 0;
+    for (String a : out.anomalies) {
+      assertEquals(prefix, a.substring(0, prefix.length()));
+      dropped += Long.parseLong(a.substring(prefix.length()));
+    }
+    assertEquals((1 << 20) - 256 * 1024, dropped);
+    assertEquals(749 - 187, out.anomalies.size());
+    // Held: 256 KiB in 188 chunks, each with an 8-byte time and a 4-byte length (each segment
+    // after the room was gone added an empty chunk, without bound, before the fix); and the 64 KiB
+    // of unacknowledged client bytes the reassembler keeps to check retransmissions.
+    assertEquals(
+        beforeFlood + 256 * 1024 + 188 * 12 + 64 * 1024,
+        analyzer.snapshot().length,
+        "delivered " + (offset - request));
+  }
+
+  @Test
   void aDecompressionBombIsCutAt16MibAndLeavesTheStateAsBefore() {
     handshake();
     long clientEnd = send(true, 0, ascii(REQUEST));
