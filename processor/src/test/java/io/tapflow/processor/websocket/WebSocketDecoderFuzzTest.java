@@ -284,7 +284,9 @@ class WebSocketDecoderFuzzTest {
     }
     if (m.compressed()) {
       assertTrue(deflate != null || midStream, "compressed without permessage-deflate");
-      if (deflate != null) {
+      if (deflate != null && m.missingBytes() == 0) {
+        // Inflated: at most the limit (one with a gap in it is not, and keeps its compressed
+        // length, as WsMessage says).
         assertTrue(m.payloadLength() <= config.maxInflatedBytes(), m.toString());
       }
     }
