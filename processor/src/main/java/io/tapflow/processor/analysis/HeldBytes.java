@@ -23,6 +23,9 @@ final class HeldBytes {
 
   /** Holds a copy of the bytes. */
   void add(byte[] buf, int off, int len, long ts) {
+    if (len == 0) {
+      return; // an empty chunk would only cost memory
+    }
     byte[] copy = new byte[len];
     System.arraycopy(buf, off, copy, 0, len);
     chunks.add(new Chunk(copy, ts));

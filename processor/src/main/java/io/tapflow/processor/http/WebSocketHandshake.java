@@ -167,9 +167,27 @@ public record WebSocketHandshake(HttpHead request, HttpHead response) {
       anomalies.add(
           new HttpAnomaly(
               HttpAnomaly.WEBSOCKET_WRONG_ACCEPT_HEADER,
-              "expected=" + expectedAccept(key) + " found=" + accept));
+              "expected=" + expectedAccept(key) + " found=" + detailValue(accept)));
     }
     return anomalies;
+  }
+
+  /**
+   * A peer's text as a detail value: {@code %} and every character that is whitespace, a control or
+   * outside ASCII written as {@code %XX} (ISO-8859-1, as the head was read), so that the value
+   * holds no space and the detail stays {@code key=value} pairs whatever the peer sent.
+   */
+  static String detailValue(String text) {
+    StringBuilder s = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c <= ' ' || c >= 0x7f || c == '%') {
+        s.append('%').append(String.format("%02X", (int) c & 0xff));
+      } else {
+        s.append(c);
+      }
+    }
+    return s.toString();
   }
 
   private static String lastValue(HttpHead head, String name) {

@@ -122,7 +122,6 @@ public final class TcpReassembler {
       kind |= insert(offset, payload, off, len, timestampNanos);
     }
     if (missing > 0) {
-      truncatedBytes += missing;
       kind |= insert(offset + len, null, 0, missing, timestampNanos);
     }
     if ((kind & RETRANSMITTED) != 0) {
@@ -318,6 +317,8 @@ public final class TcpReassembler {
 
   private void deliver(byte[] buf, int off, int len, long ts) {
     if (buf == null) {
+      // Counted as they become a gap: cut bytes of a copy already received were not missed.
+      truncatedBytes += len;
       gap(len, ts);
       return;
     }
@@ -415,7 +416,10 @@ public final class TcpReassembler {
     return outOfOrderSegments;
   }
 
-  /** Bytes cut by the capture's snaplen (counted also in {@link #gapBytes()}). */
+  /**
+   * Bytes cut by the capture's snaplen, counted as they became gaps (so part of {@link
+   * #gapBytes()}).
+   */
   public long truncatedBytes() {
     return truncatedBytes;
   }

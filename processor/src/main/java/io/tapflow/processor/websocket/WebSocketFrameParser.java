@@ -280,6 +280,7 @@ final class WebSocketFrameParser {
               + " payload_length="
               + Long.toUnsignedString(payloadLength),
           timestampNanos);
+      tally.wireBytes(2 + 8); // the header read, so that every byte is counted once
       state = State.LOST;
       handler.onFramingLost(timestampNanos);
       return;

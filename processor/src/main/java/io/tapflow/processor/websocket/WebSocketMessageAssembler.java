@@ -213,7 +213,7 @@ final class WebSocketMessageAssembler implements FrameHandler {
               + " open_message_fragments="
               + messageFragments,
           timestampNanos);
-      if (messageCompressed) {
+      if (messageCompressed && inflater != null) {
         inflater.resetContext();
       }
       closeMessage();

@@ -82,6 +82,31 @@ class WebSocketHandshakeTest {
   }
 
   @Test
+  void aWrongAcceptWithSpacesIsPercentEncodedSoTheDetailStaysKeyValuePairs() {
+    // Found by HttpHeadParserFuzzTest: the peer's value went into the detail as sent, so a space
+    // in it split the pair (and "x side=server" could forge one).
+    WebSocketHandshake hs =
+        handshake(
+            "GET /ws HTTP/1.1\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: VMueuJIhu60C0hDKL+vS6g==\r\n"
+                + "\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: x side=server 100%\u00e9\tend\r\n"
+                + "\r\n");
+
+    assertEquals(
+        List.of(
+            new HttpAnomaly(
+                "websocket_wrong_accept_header",
+                "expected=N8ntNYkX6Qerw4tK3s/CYzpSZNc= found=x%20side=server%20100%25%E9%09end")),
+        hs.anomalies());
+  }
+
+  @Test
   void upgradeAndConnectionTokensAreFoundInListsIgnoringCase() {
     WebSocketHandshake hs =
         handshake(

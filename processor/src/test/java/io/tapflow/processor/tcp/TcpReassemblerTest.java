@@ -80,6 +80,22 @@ class TcpReassemblerTest {
   }
 
   @Test
+  void bytesCutBySnaplenAreCountedWhenTheyBecomeAGapNotWhenTheirCopyWasReceivedWhole() {
+    // Found by ConnectionAnalyzerFuzzTest: truncatedBytes, part of missedBytes by contract, also
+    // counted the cut bytes of retransmissions already received and of segments still buffered.
+    seg(0, "abcd");
+    byte[] b = "ab".getBytes(ISO_8859_1);
+    r.onSegment(0, false, false, b, 0, 2, 2, 0); // a retransmission cut short
+    byte[] y = "y".getBytes(ISO_8859_1);
+    r.onSegment(8, false, false, y, 0, 1, 3, 0); // ahead of a hole, cut short
+    assertEquals(0, r.truncatedBytes());
+    seg(4, "efgh");
+    assertEquals(List.of("data:abcd", "data:efgh", "data:y", "gap:3"), out.events);
+    assertEquals(3, r.truncatedBytes());
+    assertEquals(3, r.gapBytes());
+  }
+
+  @Test
   void anOverflowingBufferGivesUpTheHoleAsAGap() {
     TcpReassembler small =
         new TcpReassembler(new TcpReassembler.Limits(4, 10, 1024, 1_000_000L), out);
@@ -91,6 +107,70 @@ class TcpReassemblerTest {
     small.onSegment(14, false, false, d, 0, 1, 0, 0);
     assertEquals(List.of("data:aa", "gap:8", "data:cccc", "data:d"), out.events);
     assertEquals(8, small.gapBytes());
+  }
+
+  /** Counts what a reassembler delivers, keeping nothing. */
+  private static final class Counting implements StreamListener {
+    long bytes;
+    long gaps;
+    long gapBytes;
+
+    @Override
+    public void onData(byte[] buf, int off, int len, long timestampNanos) {
+      bytes += len;
+    }
+
+    @Override
+    public void onGap(long length, long timestampNanos) {
+      gaps++;
+      gapBytes += length;
+    }
+
+    @Override
+    public void onEnd(long timestampNanos) {}
+
+    @Override
+    public void onAnomaly(String code, String detail, long timestampNanos) {
+      throw new AssertionError(code);
+    }
+  }
+
+  @Test
+  void segmentsBehindHolesFillTheBufferToItsByteBoundThenGiveUpOneHoleEach() throws Exception {
+    Counting counting = new Counting();
+    TcpReassembler big = new TcpReassembler(TcpReassembler.Limits.DEFAULT, counting);
+    int fresh = snapshotSize(big);
+    big.onSegment(0, true, false, new byte[0], 0, 0, 0, 0); // SYN: data starts at sequence 1
+    // Segment i covers offsets [1 + 1001 i, 1001 + 1001 i): a byte is missing before each. 1048
+    // of them fit in 1 MiB (1 048 000 bytes, under the 4096-segment bound); each one after gives
+    // up the earliest hole and delivers the segment behind it. Acknowledged as delivered.
+    byte[] payload = new byte[1000];
+    int n = 200_000;
+    long maxBuffered = 0;
+    for (int i = 0; i < n; i++) {
+      int kind = big.onSegment(1 + 1 + 1001L * i, false, false, payload, 0, 1000, 0, i);
+      assertEquals(TcpReassembler.OUT_OF_ORDER, kind);
+      maxBuffered = Math.max(maxBuffered, big.bufferedBytes());
+      big.onPeerAck(1 + big.deliveredBytes() + big.gapBytes(), i);
+    }
+
+    assertEquals(1048 * 1000, maxBuffered);
+    assertEquals(1048 * 1000, big.bufferedBytes());
+    assertEquals(n - 1048, big.gaps());
+    assertEquals(n - 1048, big.gapBytes());
+    assertEquals((n - 1048) * 1000L, big.deliveredBytes());
+    assertEquals(n, big.outOfOrderSegments());
+    assertEquals(0, big.retainedBytes());
+    assertEquals(big.deliveredBytes(), counting.bytes);
+    assertEquals(big.gaps(), counting.gaps);
+    // The snapshot: the 1048 buffered segments, a 21-byte entry and 1000 bytes each.
+    assertEquals(fresh + 1048 * (21 + 1000), snapshotSize(big));
+  }
+
+  private static int snapshotSize(TcpReassembler r) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    r.writeSnapshot(new java.io.DataOutputStream(out));
+    return out.size();
   }
 
   @Test

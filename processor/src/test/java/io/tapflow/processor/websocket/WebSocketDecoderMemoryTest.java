@@ -92,6 +92,56 @@ class WebSocketDecoderMemoryTest {
   }
 
   @Test
+  void aFrameClaiming2To63BytesLosesFramingAndEveryByteAfterIsSkippedInAFixedWindow()
+      throws IOException {
+    WebSocketDecoder decoder = new WebSocketDecoder(false, TIGHT, null, recorder);
+    int fresh = snapshotSize(decoder);
+    decoder.onData(hex("82 7f 80 00 00 00 00 00 00 00"), 0, 10, T);
+    // 4 MiB in which no frame can start (RSV2 and RSV3 set in every byte).
+    byte[] chunk = new byte[64 * 1024];
+    java.util.Arrays.fill(chunk, (byte) 0xff);
+    for (int i = 0; i < 64; i++) {
+      decoder.onData(chunk, 0, chunk.length, T);
+    }
+
+    assertEquals(
+        java.util.List.of(
+            new RecordingListener.Anomaly(
+                WebSocketAnomalies.INVALID_PAYLOAD_LENGTH,
+                "opcode=binary payload_length=9223372036854775808",
+                T)),
+        recorder.events);
+    WebSocketCounters counters = decoder.counters();
+    // The invalid header's 10 bytes were counted nowhere, so the bytes fed did not add up.
+    assertEquals(10, counters.wireBytes());
+    // The last byte is held: one byte cannot tell whether a frame starts there.
+    assertEquals(64 * 64 * 1024 - 1, counters.skippedBytes());
+    assertEquals(64 * 64 * 1024 - 1, decoder.droppedBytes());
+    assertEquals(1, decoder.heldBytes());
+    assertTrue(decoder.isFramingLost());
+    // The search window, twice the 64 KiB bound so that it is compacted seldom; nothing else.
+    assertEquals(2 * 64 * 1024, decoder.retainedBytes());
+    assertEquals(fresh + 1, snapshotSize(decoder));
+  }
+
+  @Test
+  void aClientFrameOf2To63Minus1BytesKeepsTheContentCapAndTheUnmaskingBuffer() throws IOException {
+    WebSocketDecoder decoder = new WebSocketDecoder(true, TIGHT, null, recorder);
+    int fresh = snapshotSize(decoder);
+    decoder.onData(hex("82 ff 7f ff ff ff ff ff ff ff 01 02 03 04"), 0, 14, T);
+    byte[] chunk = new byte[64 * 1024];
+    for (int i = 0; i < 64; i++) {
+      decoder.onData(chunk, 0, chunk.length, T);
+    }
+
+    assertEquals(java.util.List.of(), recorder.events);
+    assertEquals(14 + 64 * 64 * 1024, decoder.counters().wireBytes());
+    assertEquals(1, decoder.counters().binaryFrames());
+    assertEquals(1024 + 8 * 1024, decoder.retainedBytes());
+    assertEquals(fresh + 1024, snapshotSize(decoder));
+  }
+
+  @Test
   void uncompressedFrameClaimingTheLargestLengthKeepsOnlyTheContentCap() throws IOException {
     WebSocketDecoder decoder = new WebSocketDecoder(true, TIGHT, null, recorder);
     decoder.onData(hex("82 ff 7f ff ff ff ff ff ff ff 01 02 03 04"), 0, 14, T);

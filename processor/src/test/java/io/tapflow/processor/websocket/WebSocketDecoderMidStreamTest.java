@@ -91,6 +91,27 @@ class WebSocketDecoderMidStreamTest {
   }
 
   @Test
+  void aDataFrameInterruptingAFragmentedCompressedMessageDropsItWithoutAnInflater() {
+    // Found by WebSocketDecoderFuzzTest: the interrupted message was compressed, and resetting the
+    // inflater's window threw, as a mid-stream decoder has none.
+    WebSocketDecoder decoder = server();
+    decoder.onData(hex("81 01 61  81 01 62  81 01 63  81 01 64  41 02 f2 48  81 01 65"), 0, 19, T);
+    decoder.onEnd(T);
+
+    assertEquals(
+        List.of(
+            "websocket_resynchronized",
+            "websocket_expected_continuation opcode=text open_message_opcode=text"
+                + " open_message_fragments=1"),
+        recorder.anomalies().stream()
+            .map(a -> a.code() + (a.code().endsWith("continuation") ? " " + a.detail() : ""))
+            .toList());
+    assertEquals(
+        List.of("a", "b", "c", "d", "e"),
+        recorder.messages().stream().map(WsMessage::text).toList());
+  }
+
+  @Test
   void rsv1WhereNoExtensionCouldSetItIsReportedWithTheExtensionUnknown() {
     WebSocketDecoder decoder = server();
     decoder.onData(hex("81 01 61  81 01 62  81 01 63  81 01 64  c9 00"), 0, 14, T);
