@@ -33,11 +33,17 @@ public record WebSocketExtension(String name, Map<String, String> params) {
     params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
   }
 
-  /** Returns the extensions of a header value in the order listed; null or blank gives none. */
+  /**
+   * Returns the extensions of a header value in the order listed; null or blank gives none. An
+   * element without an extension token before its parameters (such as {@code ;} or {@code ; a=1})
+   * names no extension and is left out.
+   */
   public static List<WebSocketExtension> parseList(String headerValue) {
     List<WebSocketExtension> extensions = new ArrayList<>();
     for (String element : HttpLists.split(headerValue)) {
-      extensions.add(parse(element));
+      if (!element.startsWith(";")) {
+        extensions.add(parse(element));
+      }
     }
     return extensions;
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -221,6 +222,23 @@ class WebSocketHandshakeTest {
     assertEquals("Python/3.11 websockets/10.4", hs.userAgent());
     assertEquals("127.0.0.1:47272", hs.host());
     assertTrue(hs.acceptMatches());
+  }
+
+  @Test
+  void extensionListElementsWithoutAnExtensionTokenAreLeftOut() {
+    // Found by HttpHeadParserFuzzTest: an element ";" made offeredExtensions() throw.
+    WebSocketHandshake hs =
+        handshake(
+            "GET / HTTP/1.1\r\n"
+                + "Sec-WebSocket-Extensions: ;, permessage-deflate, ; a=1,, x; b\r\n"
+                + "\r\n",
+            null);
+
+    assertEquals(
+        List.of(
+            new WebSocketExtension("permessage-deflate", Map.of()),
+            new WebSocketExtension("x", Collections.singletonMap("b", null))),
+        hs.offeredExtensions());
   }
 
   @Test
