@@ -610,7 +610,8 @@ class TailEndToEndTest {
     assertTrue(
         err[0].startsWith(
             "tapflow tail: skipping a record that does not decode (bad.tapflow.chat-0 offset 1):"
-                + " not a single-object-encoded io.tapflow.schemas.ChatEvent"),
+                + " not a io.tapflow.schemas.ChatEvent: neither single-object encoding (C3 01)"
+                + " nor the schema registry wire format (00), first bytes 01 02"),
         err[0]);
     assertEquals("tapflow tail: 2 records did not decode", err[1]);
   }
