@@ -1,10 +1,10 @@
 package io.tapflow.cli;
 
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
@@ -70,22 +70,31 @@ public final class ListenerProbe {
     }
   }
 
+  /**
+   * A Kafka ApiVersions v0 request, written in one piece: a TLS listener that fails the handshake
+   * on the first bytes and closes with the rest of a piecemeal request unread resets the
+   * connection, and a reset can discard its alert before the probe reads it.
+   */
+  private static byte[] apiVersionsRequest() {
+    byte[] clientId = "tapflow-probe".getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer b = ByteBuffer.allocate(4 + 2 + 2 + 4 + 2 + clientId.length);
+    // Request header v1 (api_key, api_version, correlation_id, client_id); ApiVersions v0 has no
+    // body.
+    b.putInt(b.capacity() - 4);
+    b.putShort((short) 18);
+    b.putShort((short) 0);
+    b.putInt(CORRELATION_ID);
+    b.putShort((short) clientId.length);
+    b.put(clientId);
+    return b.array();
+  }
+
   /** Sends a Kafka ApiVersions request to {@code host:port} and classifies the first answer. */
   public static Answer probe(String host, int port, Duration timeout) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
       socket.setSoTimeout((int) timeout.toMillis());
-      DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-      byte[] clientId = "tapflow-probe".getBytes(StandardCharsets.US_ASCII);
-      // Request header v1 (api_key, api_version, correlation_id, client_id); ApiVersions v0 has
-      // no body.
-      out.writeInt(2 + 2 + 4 + 2 + clientId.length);
-      out.writeShort(18);
-      out.writeShort(0);
-      out.writeInt(CORRELATION_ID);
-      out.writeShort(clientId.length);
-      out.write(clientId);
-      out.flush();
+      socket.getOutputStream().write(apiVersionsRequest());
       DataInputStream in = new DataInputStream(socket.getInputStream());
       byte first = in.readByte();
       byte second = in.readByte();
