@@ -6,6 +6,8 @@ import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
 import io.tapflow.processor.analysis.ConnectionTable;
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.processor.metrics.TableEvents;
+import io.tapflow.processor.output.OutputForwarder;
 import io.tapflow.processor.tcp.Segment;
 import io.tapflow.schemas.PacketKind;
 import io.tapflow.schemas.PacketRecord;
@@ -69,6 +71,7 @@ final class ConnectionProcessor
   private final long checkpointIntervalNanos;
 
   private ConnectionTable table;
+  private final TableEvents events;
 
   /** {@code tapflow_packets_total} by sensor, then by {@link PacketKind} ordinal. */
   private final Map<String, CounterDataPoint[]> recordCounters = new HashMap<>();
@@ -107,6 +110,7 @@ final class ConnectionProcessor
     this.metrics = metrics;
     this.replay = replay;
     this.checkpointIntervalNanos = checkpointIntervalNanos;
+    this.events = new TableEvents(metrics);
   }
 
   @Override
@@ -115,9 +119,12 @@ final class ConnectionProcessor
     store = context.getStateStore(STORE);
     ConnectionStore.forTask(context.applicationId(), context.taskId())
         .beforeFlush(this::beforeFlush);
-    out = new OutputForwarder(context, metrics);
+    out =
+        new OutputForwarder(
+            (output, key, value, ts) -> context.forward(new Record<>(key, value, ts), output),
+            metrics);
     sink = out;
-    table = new ConnectionTable(config, new Metrics(), true);
+    table = new ConnectionTable(config, events, true);
     nextOffset = NONE;
     checkpointOffset = NONE;
     started = false;
@@ -156,7 +163,7 @@ final class ConnectionProcessor
       checkpointOffset = NONE;
       unreadable = new ArrayList<>(connections.keySet());
       unreadable.add(TASK_KEY);
-      table = new ConnectionTable(config, new Metrics(), true);
+      table = new ConnectionTable(config, events, true);
     }
     for (ConnectionAnalyzer a : table.analyzers()) {
       metrics.connectionRestored(a.sensor(), a.info().server(), a.finished());
@@ -207,6 +214,7 @@ final class ConnectionProcessor
     }
     RecordMetadata m = context.recordMetadata().orElseThrow();
     replaying = true;
+    events.replaying(true);
     sink = AnalysisListener.DISCARD;
     try {
       long missing = replay.replay(m.topic(), m.partition(), checkpointOffset, offset, this::apply);
@@ -216,6 +224,7 @@ final class ConnectionProcessor
       metrics.replayedRecords.inc(offset - checkpointOffset - missing);
     } finally {
       replaying = false;
+      events.replaying(false);
       sink = out;
     }
     nextOffset = offset;
@@ -296,39 +305,6 @@ final class ConnectionProcessor
       return buf.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The table's events as metrics; while replaying, counters stay, gauges follow. */
-  private final class Metrics implements ConnectionTable.Events {
-    @Override
-    public void opened(ConnectionAnalyzer a) {
-      if (replaying) {
-        metrics.connectionRestored(a.sensor(), a.info().server(), false);
-      } else {
-        metrics.connectionOpened(a.sensor(), a.info().server());
-      }
-    }
-
-    @Override
-    public void ended(ConnectionAnalyzer a) {
-      if (replaying) {
-        metrics.connectionEndedUncounted(a.sensor(), a.info().server());
-      } else {
-        metrics.connectionEnded(a.sensor(), a.info().server(), a.connState(), a.endReason());
-      }
-    }
-
-    @Override
-    public void forgotten(ConnectionAnalyzer a) {
-      metrics.connectionForgotten(a.sensor(), a.info().server(), a.finished());
-    }
-
-    @Override
-    public void lost(String sensor, long records) {
-      if (!replaying) {
-        metrics.recordsLost.labelValues(sensor).inc(records);
-      }
     }
   }
 

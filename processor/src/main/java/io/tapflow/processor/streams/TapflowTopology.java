@@ -1,6 +1,7 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.processor.output.OutputForwarder;
 import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.ValueSerdes;
 import java.util.Map;
