@@ -327,7 +327,17 @@ final class ConnectionProcessor
     return p.getTimestamp().getEpochSecond() * 1_000_000_000L + p.getTimestamp().getNano();
   }
 
+  /**
+   * The bytes of {@code b}: its own array when it is exactly that (as Avro's decoder allocates it
+   * for a record that nothing else holds), else a copy.
+   */
   private static byte[] bytes(ByteBuffer b) {
+    if (b.hasArray()
+        && b.arrayOffset() == 0
+        && b.position() == 0
+        && b.remaining() == b.array().length) {
+      return b.array();
+    }
     ByteBuffer d = b.duplicate();
     byte[] out = new byte[d.remaining()];
     d.get(out);
