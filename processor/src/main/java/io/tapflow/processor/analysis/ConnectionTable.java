@@ -56,6 +56,9 @@ public final class ConnectionTable {
 
     /** {@code records} records of {@code sensor} never arrived (a gap in its sequence numbers). */
     void lost(String sensor, long records);
+
+    /** A tracked connection took a segment or changed at a tick (each time it does). */
+    default void changed(ConnectionAnalyzer a) {}
   }
 
   private final AnalyzerConfig config;
@@ -211,6 +214,7 @@ public final class ConnectionTable {
   }
 
   private void changed(Tracked t) {
+    events.changed(t.analyzer);
     if (trackChanges && !t.changed) {
       t.changed = true;
       changed.add(t);

@@ -49,6 +49,18 @@ public final class OutputForwarder implements AnalysisListener {
 
   @Override
   public void onMessage(ConnectionInfo c, Side sender, WsMessage m) {
+    WebSocketMessage message = message(c, sender, m);
+    metrics.message(
+        c.sensor(),
+        c.server(),
+        message.getDirection().name(),
+        message.getOpcode().name(),
+        m.payloadLength());
+    forward(c.key(), message, m.timestampNanos(), MESSAGES);
+  }
+
+  /** The messages-topic record of {@code m}, sent by {@code sender} on connection {@code c}. */
+  public static WebSocketMessage message(ConnectionInfo c, Side sender, WsMessage m) {
     Opcode opcode = Opcode.valueOf(m.opcode().name());
     WebSocketMessage.Builder b =
         WebSocketMessage.newBuilder()
@@ -70,9 +82,7 @@ public final class OutputForwarder implements AnalysisListener {
       case BINARY, PING, PONG -> b.setPayload(ByteBuffer.wrap(m.content()));
       case CLOSE -> b.setCloseCode(m.closeCode()).setCloseReason(m.closeReason());
     }
-    metrics.message(
-        c.sensor(), c.server(), direction(sender).name(), opcode.name(), m.payloadLength());
-    forward(c.key(), b.build(), m.timestampNanos(), MESSAGES);
+    return b.build();
   }
 
   @Override
@@ -95,56 +105,59 @@ public final class OutputForwarder implements AnalysisListener {
 
   @Override
   public void onConnectionRecord(ConnectionSummary s) {
+    observe(s);
+    forward(s.info().key(), connectionRecord(s), s.tcp().endTime(), CONNECTIONS);
+  }
+
+  /** The connections-topic record of {@code s}. */
+  public static ConnectionRecord connectionRecord(ConnectionSummary s) {
     ConnectionInfo c = s.info();
     TcpSummary t = s.tcp();
-    observe(s);
-    ConnectionRecord record =
-        ConnectionRecord.newBuilder()
-            .setConnectionId(c.connectionId())
-            .setClient(c.client())
-            .setServer(c.server())
-            .setSensor(c.sensor())
-            .setStartTime(instant(t.startTime()))
-            .setEndTime(instant(t.endTime()))
-            .setCommunityId(t.communityId())
-            .setState(t.state())
-            .setHistory(t.history())
-            .setTcpHandshakeMicros(t.handshakeMicros())
-            .setSynToSynAckMicros(t.synToSynAckMicros())
-            .setSynAckToAckMicros(t.synAckToAckMicros())
-            .setSynRetransmissions(t.synRetransmissions())
-            .setSynAckRetransmissions(t.synAckRetransmissions())
-            .setHttpStatus(s.httpStatus())
-            .setUpgradeLatencyMicros(s.upgradeLatencyMicros())
-            .setPath(s.path())
-            .setHost(s.host())
-            .setOrigin(s.origin())
-            .setUserAgent(s.userAgent())
-            .setSubprotocol(s.subprotocol())
-            .setExtensions(s.extensions())
-            .setOfferedSubprotocols(s.offeredSubprotocols())
-            .setOfferedExtensions(s.offeredExtensions())
-            .setMidStream(s.midStream())
-            .setClientWebSocket(counters(s.clientCounters()))
-            .setServerWebSocket(counters(s.serverCounters()))
-            .setClientBytes(t.clientBytes())
-            .setServerBytes(t.serverBytes())
-            .setClientMessages(s.clientMessages())
-            .setServerMessages(s.serverMessages())
-            .setClientPackets(t.clientPackets())
-            .setServerPackets(t.serverPackets())
-            .setRetransmittedPackets(t.retransmittedPackets())
-            .setOutOfOrderPackets(t.outOfOrderPackets())
-            .setDuplicatePackets(t.duplicatePackets())
-            .setMissedBytes(t.missedBytes())
-            .setTruncatedBytes(t.truncatedBytes())
-            .setDurationMicros(t.durationMicros())
-            .setEndReason(s.endReason())
-            .setCloseCode(s.closeCode())
-            .setCloseReason(s.closeReason())
-            .setFinal$(s.isFinal())
-            .build();
-    forward(c.key(), record, t.endTime(), CONNECTIONS);
+    return ConnectionRecord.newBuilder()
+        .setConnectionId(c.connectionId())
+        .setClient(c.client())
+        .setServer(c.server())
+        .setSensor(c.sensor())
+        .setStartTime(instant(t.startTime()))
+        .setEndTime(instant(t.endTime()))
+        .setCommunityId(t.communityId())
+        .setState(t.state())
+        .setHistory(t.history())
+        .setTcpHandshakeMicros(t.handshakeMicros())
+        .setSynToSynAckMicros(t.synToSynAckMicros())
+        .setSynAckToAckMicros(t.synAckToAckMicros())
+        .setSynRetransmissions(t.synRetransmissions())
+        .setSynAckRetransmissions(t.synAckRetransmissions())
+        .setHttpStatus(s.httpStatus())
+        .setUpgradeLatencyMicros(s.upgradeLatencyMicros())
+        .setPath(s.path())
+        .setHost(s.host())
+        .setOrigin(s.origin())
+        .setUserAgent(s.userAgent())
+        .setSubprotocol(s.subprotocol())
+        .setExtensions(s.extensions())
+        .setOfferedSubprotocols(s.offeredSubprotocols())
+        .setOfferedExtensions(s.offeredExtensions())
+        .setMidStream(s.midStream())
+        .setClientWebSocket(counters(s.clientCounters()))
+        .setServerWebSocket(counters(s.serverCounters()))
+        .setClientBytes(t.clientBytes())
+        .setServerBytes(t.serverBytes())
+        .setClientMessages(s.clientMessages())
+        .setServerMessages(s.serverMessages())
+        .setClientPackets(t.clientPackets())
+        .setServerPackets(t.serverPackets())
+        .setRetransmittedPackets(t.retransmittedPackets())
+        .setOutOfOrderPackets(t.outOfOrderPackets())
+        .setDuplicatePackets(t.duplicatePackets())
+        .setMissedBytes(t.missedBytes())
+        .setTruncatedBytes(t.truncatedBytes())
+        .setDurationMicros(t.durationMicros())
+        .setEndReason(s.endReason())
+        .setCloseCode(s.closeCode())
+        .setCloseReason(s.closeReason())
+        .setFinal$(s.isFinal())
+        .build();
   }
 
   /**

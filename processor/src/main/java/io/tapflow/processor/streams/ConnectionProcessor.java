@@ -54,6 +54,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>What a record does to the connections (analyzers, the sensors' clocks and sweeps, the
  * connection limit) is {@link ConnectionTable}'s: this class is its Kafka Streams glue.
+ *
+ * <p>With interactive queries on, the task's {@link LiveView} follows the table's events and the
+ * messages forwarded, and publishes the connections changed at every commit.
  */
 final class ConnectionProcessor
     implements Processor<String, PacketRecord, String, SpecificRecordBase> {
@@ -73,6 +76,12 @@ final class ConnectionProcessor
   private ConnectionTable table;
   private final TableEvents events;
 
+  /** What interactive queries read ({@link LiveView#NONE} when they are off). */
+  private LiveView view = LiveView.NONE;
+
+  /** {@link #events}, and the live view's when it is on. */
+  private ConnectionTable.Events tableEvents;
+
   /** {@code tapflow_packets_total} by sensor, then by {@link PacketKind} ordinal. */
   private final Map<String, CounterDataPoint[]> recordCounters = new HashMap<>();
 
@@ -80,7 +89,9 @@ final class ConnectionProcessor
   private KeyValueStore<String, byte[]> store;
   private OutputForwarder out;
 
-  /** Where analysis output goes: {@link #out}, or nowhere while replaying. */
+  /**
+   * Where analysis output goes: {@link #out}, or {@link LiveView#replayListener()} while replaying.
+   */
   private AnalysisListener sink;
 
   private boolean replaying;
@@ -117,20 +128,28 @@ final class ConnectionProcessor
   public void init(ProcessorContext<String, SpecificRecordBase> context) {
     this.context = context;
     store = context.getStateStore(STORE);
-    ConnectionStore.forTask(context.applicationId(), context.taskId())
-        .beforeFlush(this::beforeFlush);
+    ConnectionStore connections =
+        ConnectionStore.forTask(context.applicationId(), context.taskId());
+    connections.beforeFlush(this::beforeFlush);
+    view = connections.view();
+    view.reset();
+    tableEvents = view.watching(events);
     out =
         new OutputForwarder(
-            (output, key, value, ts) -> context.forward(new Record<>(key, value, ts), output),
+            (output, key, value, ts) -> {
+              view.sent(output, key, value);
+              context.forward(new Record<>(key, value, ts), output);
+            },
             metrics);
     sink = out;
-    table = new ConnectionTable(config, events, true);
+    table = new ConnectionTable(config, tableEvents, true);
     nextOffset = NONE;
     checkpointOffset = NONE;
     started = false;
     closing = false;
     lastCheckpointNanos = System.nanoTime();
     restore();
+    view.refresh(); // an idle task commits no more: publish the restored connections now
   }
 
   /** Takes the last checkpoint back from the store: the task record and every connection. */
@@ -163,10 +182,11 @@ final class ConnectionProcessor
       checkpointOffset = NONE;
       unreadable = new ArrayList<>(connections.keySet());
       unreadable.add(TASK_KEY);
-      table = new ConnectionTable(config, events, true);
+      table = new ConnectionTable(config, tableEvents, true);
     }
     for (ConnectionAnalyzer a : table.analyzers()) {
       metrics.connectionRestored(a.sensor(), a.info().server(), a.finished());
+      view.changed(a);
     }
     for (String key : unreadable) {
       store.delete(key);
@@ -215,7 +235,7 @@ final class ConnectionProcessor
     RecordMetadata m = context.recordMetadata().orElseThrow();
     replaying = true;
     events.replaying(true);
-    sink = AnalysisListener.DISCARD;
+    sink = view.replayListener();
     try {
       long missing = replay.replay(m.topic(), m.partition(), checkpointOffset, offset, this::apply);
       if (missing > 0) {
@@ -264,9 +284,11 @@ final class ConnectionProcessor
   }
 
   /**
-   * Runs just before each flush of the store (each commit): writes a checkpoint when one is due.
+   * Runs just before each flush of the store (each commit): refreshes the live view, and writes a
+   * checkpoint when one is due.
    */
   private void beforeFlush() {
+    view.refresh();
     if (nextOffset == NONE && !closing) {
       return; // nothing taken in since the start: the stored checkpoint still holds
     }

@@ -22,6 +22,7 @@ public final class ProcessorApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final ProcessorMetrics metrics;
   private final String packetsTopic;
+  private final LiveQueries liveQueries;
   private final Supplier<Map<Integer, Long>> lag = this::packetsLag;
 
   /**
@@ -43,6 +44,9 @@ public final class ProcessorApp implements AutoCloseable {
     this.streams = new KafkaStreams(TapflowTopology.build(config, metrics, values), props);
     this.metrics = metrics;
     this.packetsTopic = config.topics().packets();
+    this.liveQueries =
+        new LiveQueries(
+            streams, packetsTopic, props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
     metrics.lagSource(lag);
   }
 
@@ -97,12 +101,23 @@ public final class ProcessorApp implements AutoCloseable {
     if (config.stateDir() != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
     }
+    if (config.applicationServer() != null) {
+      p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.applicationServer());
+    }
     p.putAll(SchemaRegistrySettings.withoutRegistrySettings(config.clientProperties()));
     return p;
   }
 
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /**
+   * Interactive queries of the live view (which answers only when {@link
+   * ProcessorConfig#liveView()} is on).
+   */
+  public LiveQueries liveQueries() {
+    return liveQueries;
   }
 
   public void start() {

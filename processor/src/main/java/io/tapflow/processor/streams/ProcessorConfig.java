@@ -22,6 +22,9 @@ import java.util.TreeSet;
  *     at every commit); a restarted task replays the input since its last checkpoint
  * @param streamThreads stream threads in this instance
  * @param analyzer connection analysis settings
+ * @param liveView the live view of each task that interactive queries read (off by default)
+ * @param applicationServer {@code HOST:PORT} at which the other instances reach this one's
+ *     interactive queries (Kafka Streams' {@code application.server}), or null
  * @param clientProperties any further Kafka client or Streams property, applied last; they may hold
  *     secrets (SASL, TLS), so {@link #toString()} names them without their values
  * @param schemaRegistry the schema registry the output values are written through (in its wire
@@ -38,6 +41,8 @@ public record ProcessorConfig(
     long checkpointIntervalMs,
     int streamThreads,
     AnalyzerConfig analyzer,
+    LiveViewConfig liveView,
+    String applicationServer,
     Map<String, String> clientProperties,
     SchemaRegistrySettings schemaRegistry) {
 
@@ -64,6 +69,10 @@ public record ProcessorConfig(
         + streamThreads
         + ", analyzer="
         + analyzer
+        + ", liveView="
+        + liveView
+        + ", applicationServer="
+        + applicationServer
         + ", clientProperties="
         + new TreeSet<>(clientProperties.keySet())
         + "]";
@@ -86,6 +95,8 @@ public record ProcessorConfig(
     private long checkpointIntervalMs = 10_000;
     private int streamThreads = 1;
     private AnalyzerConfig analyzer = AnalyzerConfig.DEFAULT;
+    private LiveViewConfig liveView = LiveViewConfig.DEFAULT;
+    private String applicationServer;
     private Map<String, String> clientProperties = Map.of();
     private SchemaRegistrySettings schemaRegistry;
 
@@ -138,6 +149,16 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder liveView(LiveViewConfig v) {
+      liveView = v;
+      return this;
+    }
+
+    public Builder applicationServer(String v) {
+      applicationServer = v;
+      return this;
+    }
+
     public Builder clientProperties(Map<String, String> v) {
       clientProperties = Map.copyOf(v);
       return this;
@@ -160,6 +181,8 @@ public record ProcessorConfig(
           checkpointIntervalMs,
           streamThreads,
           analyzer,
+          liveView,
+          applicationServer,
           clientProperties,
           schemaRegistry);
     }

@@ -53,7 +53,8 @@ public final class TapflowTopology {
                     Serdes.String(),
                     Serdes.ByteArray())
                 .withCachingDisabled()
-                .withLoggingEnabled(Map.of())),
+                .withLoggingEnabled(Map.of()),
+            config.liveView()),
         PROCESSOR);
     t.addSink(
         OutputForwarder.MESSAGES,
