@@ -1,6 +1,5 @@
 package io.tapflow.cli.query;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.tapflow.cli.MetricsServer;
@@ -8,9 +7,13 @@ import io.tapflow.processor.streams.LiveQueries;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,17 +21,28 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves live lookups of connections ({@link LiveLookup}) as JSON over HTTP at a configurable
  * address; it listens on that address only.
+ *
+ * <p>Two thread pools: the server's own threads answer requests forwarded by other instances (from
+ * this instance's tasks only, never waiting on another instance), and hand every other request to a
+ * second pool, whose threads may wait on other instances. So two instances asked at once, each
+ * forwarding to the other, always have a thread left for the forwarded requests; with one pool they
+ * could both wait on each other until the request timeout.
  */
 public final class QueryServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
   private static final int THREADS = 4;
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  /** Requests from clients waiting for a thread of the second pool; beyond it: 503. */
+  private static final int QUEUED = 64;
 
-  private QueryServer(HttpServer server, ExecutorService executor) {
+  private final HttpServer server;
+  private final ExecutorService local;
+  private final ExecutorService entry;
+
+  private QueryServer(HttpServer server, ExecutorService local, ExecutorService entry) {
     this.server = server;
-    this.executor = executor;
+    this.local = local;
+    this.entry = entry;
   }
 
   /**
@@ -56,19 +70,48 @@ public final class QueryServer implements AutoCloseable {
     } catch (IOException e) {
       throw new IOException("cannot serve queries on " + hostAndPort + ": " + e.getMessage(), e);
     }
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
+    ExecutorService local = Executors.newFixedThreadPool(THREADS, threads("tapflow-query-local-"));
+    ExecutorService entry =
+        new ThreadPoolExecutor(
             THREADS,
-            r -> {
-              Thread t = new Thread(r, "tapflow-query-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.createContext("/", exchange -> handle(lookup, exchange));
+            THREADS,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUED),
+            threads("tapflow-query-"));
+    server.setExecutor(local);
+    server.createContext(
+        "/",
+        exchange -> {
+          if (exchange.getRequestHeaders().getFirst(PeerClient.FORWARDED_BY) != null) {
+            handle(lookup, exchange);
+            return;
+          }
+          try {
+            entry.execute(
+                () -> {
+                  try {
+                    handle(lookup, exchange);
+                  } catch (IOException e) {
+                    LOG.debug("answering {} failed", exchange.getRequestURI(), e);
+                    exchange.close();
+                  }
+                });
+          } catch (RejectedExecutionException e) {
+            write(exchange, Answer.unavailable("too many lookups at once"));
+          }
+        });
     server.start();
-    return new QueryServer(server, executor);
+    return new QueryServer(server, local, entry);
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static void handle(LiveLookup lookup, HttpExchange exchange) throws IOException {
@@ -84,17 +127,15 @@ public final class QueryServer implements AutoCloseable {
       LOG.warn("query {} failed", exchange.getRequestURI(), e);
       answer = Answer.error(500, String.valueOf(e.getMessage()));
     }
-    write(exchange, answer.status(), answer.body(), answer.headers());
+    write(exchange, answer);
   }
 
-  private static void write(
-      HttpExchange exchange, int status, JsonNode body, Map<String, String> headers)
-      throws IOException {
-    byte[] bytes = Answer.JSON.writeValueAsBytes(body);
+  private static void write(HttpExchange exchange, Answer answer) throws IOException {
+    byte[] bytes = Answer.JSON.writeValueAsBytes(answer.body());
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+    answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
     boolean head = exchange.getRequestMethod().equals("HEAD");
-    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+    exchange.sendResponseHeaders(answer.status(), head ? -1 : bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       if (!head) {
         out.write(bytes);
@@ -110,6 +151,7 @@ public final class QueryServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(1);
-    executor.shutdownNow();
+    entry.shutdownNow();
+    local.shutdownNow();
   }
 }

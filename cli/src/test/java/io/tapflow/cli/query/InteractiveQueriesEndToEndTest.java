@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
@@ -272,6 +273,20 @@ class InteractiveQueriesEndToEndTest {
           unknownId.body.get("error").asText());
       assertEquals(400, get(a, "/connections/" + enc(CHAT_MYNICK) + "/messages?limit=0").status);
 
+      // Many lookups at once at both instances, each forwarded to the other: the forwarded ones
+      // are answered by threads that never wait on another instance, so none waits for a thread.
+      List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        for (String key : List.of(CHAT_MYNICK, CHAT_AYSE)) {
+          Instance other = holder.get(key) == a ? b : a;
+          burst.add(sendAsync(other.port, "/connections/" + enc(key) + "/messages"));
+        }
+      }
+      for (CompletableFuture<HttpResponse<String>> f : burst) {
+        HttpResponse<String> r = f.get();
+        assertEquals(200, r.statusCode(), r.body());
+      }
+
       // An instance whose query server is gone: the other names it.
       Instance owner = holder.get(CHAT_AYSE);
       Instance other = owner == a ? b : a;
@@ -407,6 +422,12 @@ class InteractiveQueriesEndToEndTest {
   private HttpResponse<String> send(int port, String path)
       throws IOException, InterruptedException {
     return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private CompletableFuture<HttpResponse<String>> sendAsync(int port, String path) {
+    return http.sendAsync(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
