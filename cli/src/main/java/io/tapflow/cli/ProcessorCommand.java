@@ -54,6 +54,14 @@ public final class ProcessorCommand implements Callable<Integer> {
   int replicationFactor = -1;
 
   @Option(
+      names = "--checkpoint-interval",
+      description =
+          "Seconds between checkpoints of the connections' state to the changelogged store; a"
+              + " restarted task replays the packets since its last one, so the packets topic's"
+              + " retention must be longer (0: at every commit; default: ${DEFAULT-VALUE}).")
+  double checkpointSeconds = 10;
+
+  @Option(
       names = "--metrics-address",
       description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
   String metricsAddress = "127.0.0.1:9466";
@@ -131,6 +139,7 @@ public final class ProcessorCommand implements Callable<Integer> {
             .replicationFactor(replicationFactor)
             .stateDir(stateDir)
             .streamThreads(threads)
+            .checkpointIntervalMs(Math.round(checkpointSeconds * 1000))
             .analyzer(analyzerConfig())
             .clientProperties(props)
             .schemaRegistry(kafka.schemaRegistry().orElse(null))

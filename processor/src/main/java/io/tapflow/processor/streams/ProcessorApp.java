@@ -91,6 +91,9 @@ public final class ProcessorApp implements AutoCloseable {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         UndecodableRecordHandler.class);
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+    p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    p.put(StreamsConfig.producerPrefix("batch.size"), 262144);
+    p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), 8 << 20);
     if (config.stateDir() != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
     }

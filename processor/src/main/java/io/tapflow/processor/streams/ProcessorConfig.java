@@ -18,6 +18,8 @@ import java.util.TreeSet;
  *     default)
  * @param stateDir where Kafka Streams keeps local state (null: its default)
  * @param commitIntervalMs Kafka Streams commit interval
+ * @param checkpointIntervalMs the least time between two checkpoints of the connections' state (0:
+ *     at every commit); a restarted task replays the input since its last checkpoint
  * @param streamThreads stream threads in this instance
  * @param analyzer connection analysis settings
  * @param clientProperties any further Kafka client or Streams property, applied last; they may hold
@@ -33,6 +35,7 @@ public record ProcessorConfig(
     int replicationFactor,
     String stateDir,
     long commitIntervalMs,
+    long checkpointIntervalMs,
     int streamThreads,
     AnalyzerConfig analyzer,
     Map<String, String> clientProperties,
@@ -55,6 +58,8 @@ public record ProcessorConfig(
         + stateDir
         + ", commitIntervalMs="
         + commitIntervalMs
+        + ", checkpointIntervalMs="
+        + checkpointIntervalMs
         + ", streamThreads="
         + streamThreads
         + ", analyzer="
@@ -78,6 +83,7 @@ public record ProcessorConfig(
     private int replicationFactor = -1;
     private String stateDir;
     private long commitIntervalMs = 100;
+    private long checkpointIntervalMs = 10_000;
     private int streamThreads = 1;
     private AnalyzerConfig analyzer = AnalyzerConfig.DEFAULT;
     private Map<String, String> clientProperties = Map.of();
@@ -117,6 +123,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder checkpointIntervalMs(long v) {
+      checkpointIntervalMs = v;
+      return this;
+    }
+
     public Builder streamThreads(int v) {
       streamThreads = v;
       return this;
@@ -146,6 +157,7 @@ public record ProcessorConfig(
           replicationFactor,
           stateDir,
           commitIntervalMs,
+          checkpointIntervalMs,
           streamThreads,
           analyzer,
           clientProperties,

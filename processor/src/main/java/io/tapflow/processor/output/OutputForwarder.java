@@ -1,4 +1,4 @@
-package io.tapflow.processor.streams;
+package io.tapflow.processor.output;
 
 import io.tapflow.processor.analysis.AnalysisListener;
 import io.tapflow.processor.analysis.ConnectionInfo;
@@ -18,21 +18,32 @@ import io.tapflow.schemas.WebSocketMessage;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 
-/** Turns what the analysis reports into Avro records forwarded to the output topics' sinks. */
-final class OutputForwarder implements AnalysisListener {
-  static final String MESSAGES = "messages-sink";
-  static final String CONNECTIONS = "connections-sink";
-  static final String CHAT = "chat-sink";
-  static final String ANOMALIES = "anomalies-sink";
+/**
+ * Turns what the analysis reports into the output topics' Avro records and hands them to a {@link
+ * Sink}; observes the metrics they carry on the way.
+ */
+public final class OutputForwarder implements AnalysisListener {
+  /** Where the records go: Kafka Streams' sink nodes, or a local collection. */
+  public interface Sink {
+    /**
+     * Takes {@code value}, keyed by connection key {@code key}, for {@code output} (one of {@link
+     * #MESSAGES}, {@link #CONNECTIONS}, {@link #CHAT}, {@link #ANOMALIES}), with its capture time
+     * in milliseconds.
+     */
+    void send(String output, String key, SpecificRecordBase value, long timestampMillis);
+  }
 
-  private final ProcessorContext<String, SpecificRecordBase> context;
+  public static final String MESSAGES = "messages-sink";
+  public static final String CONNECTIONS = "connections-sink";
+  public static final String CHAT = "chat-sink";
+  public static final String ANOMALIES = "anomalies-sink";
+
+  private final Sink sink;
   private final ProcessorMetrics metrics;
 
-  OutputForwarder(ProcessorContext<String, SpecificRecordBase> context, ProcessorMetrics metrics) {
-    this.context = context;
+  public OutputForwarder(Sink sink, ProcessorMetrics metrics) {
+    this.sink = sink;
     this.metrics = metrics;
   }
 
@@ -184,8 +195,8 @@ final class OutputForwarder implements AnalysisListener {
     forward(c.key(), anomaly, ts, ANOMALIES);
   }
 
-  private void forward(String key, SpecificRecordBase value, long tsNanos, String sink) {
-    context.forward(new Record<>(key, value, Math.max(0, tsNanos / 1_000_000)), sink);
+  private void forward(String key, SpecificRecordBase value, long tsNanos, String output) {
+    sink.send(output, key, value, Math.max(0, tsNanos / 1_000_000));
   }
 
   private static io.tapflow.schemas.WebSocketCounters counters(WebSocketCounters c) {
@@ -212,11 +223,11 @@ final class OutputForwarder implements AnalysisListener {
         .build();
   }
 
-  static Direction direction(Side sender) {
+  public static Direction direction(Side sender) {
     return sender == Side.CLIENT ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
   }
 
-  static Instant instant(long nanos) {
+  public static Instant instant(long nanos) {
     return Instant.ofEpochSecond(
         Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
