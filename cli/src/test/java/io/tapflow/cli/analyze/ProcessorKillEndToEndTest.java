@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
@@ -112,11 +113,13 @@ class ProcessorKillEndToEndTest {
   private Properties client;
 
   /**
-   * One processor run: its application id (also its topic prefix), its topics, its state directory
-   * and, for static group membership (as deploy/k8s runs it), the {@code group.instance.id} of its
-   * instances; null for dynamic membership (as deploy/systemd runs it).
+   * One processor run: its application id (also its topic prefix), its topics, its state directory,
+   * for static group membership (as deploy/k8s runs it) the {@code group.instance.id} of its
+   * instances (null: dynamic membership, as deploy/systemd runs it), and its {@code
+   * --checkpoint-interval} in seconds (null: the default).
    */
-  private record Run(String name, Topics topics, Path stateDir, String instanceId) {}
+  private record Run(
+      String name, Topics topics, Path stateDir, String instanceId, String checkpointSeconds) {}
 
   /** One output record, as the comparison sees it. */
   private record Out(byte[] key, byte[] value, long timestamp) {
@@ -158,7 +161,7 @@ class ProcessorKillEndToEndTest {
         Future<Map<String, Map<Integer, List<Out>>>> reference =
             runs.submit(
                 () -> {
-                  Run run = run("reference", false);
+                  Run run = run("reference", false, null);
                   copyPackets(source.packets(), run, published);
                   long t0 = System.nanoTime();
                   try (TapflowProcess p = start(run, "reference")) {
@@ -172,8 +175,17 @@ class ProcessorKillEndToEndTest {
         List<Future<Map<String, Map<Integer, List<Out>>>>> trials = new ArrayList<>();
         Random seeds = new Random(seed);
         for (int trial = 1; trial <= TRIALS; trial++) {
-          Run run = run("trial" + trial, trial % 2 == 1);
           Random random = new Random(seeds.nextLong());
+          // Checkpoints of the connections' state at every commit (a restart replays nothing),
+          // every 0.2-2 s (it replays the packets since the last one), and at the default 10 s
+          // (the kills mostly come before the first: it replays from the start).
+          String checkpoint =
+              switch (trial % 3) {
+                case 1 -> "0";
+                case 2 -> String.format(Locale.ROOT, "%.1f", 0.2 + 1.8 * random.nextDouble());
+                default -> null;
+              };
+          Run run = run("trial" + trial, trial % 2 == 1, checkpoint);
           String trialWhy = why + ", trial " + trial;
           trials.add(
               runs.submit(
@@ -234,12 +246,13 @@ class ProcessorKillEndToEndTest {
     }
   }
 
-  private Run run(String name, boolean staticMembership) {
+  private Run run(String name, boolean staticMembership, String checkpointSeconds) {
     return new Run(
         name,
         Topics.DEFAULT.withPrefix(name + "."),
         tmp.resolve(name + "-state"),
-        staticMembership ? name + "-instance" : null);
+        staticMembership ? name + "-instance" : null,
+        checkpointSeconds);
   }
 
   /** Publishes the capture as {@code tapflow analyze} does, END_OF_CAPTURE included. */
@@ -321,6 +334,9 @@ class ProcessorKillEndToEndTest {
     if (run.instanceId() != null) {
       args.addAll(List.of("-X", "group.instance.id=" + run.instanceId()));
     }
+    if (run.checkpointSeconds() != null) {
+      args.addAll(List.of("--checkpoint-interval", run.checkpointSeconds()));
+    }
     return TapflowProcess.start(tmp, name, List.of(), TapflowProcess.testClasspath(), "warn", args);
   }
 
@@ -343,9 +359,10 @@ class ProcessorKillEndToEndTest {
     Arrays.sort(points);
     boolean deleteFirst = random.nextBoolean();
     log(
-        "%s: %s membership, kill points %s of %d records",
+        "%s: %s membership, checkpoint interval %s, kill points %s of %d records",
         run.name(),
         run.instanceId() == null ? "dynamic" : "static",
+        run.checkpointSeconds() == null ? "default" : run.checkpointSeconds() + " s",
         Arrays.toString(points),
         total);
     for (int k = 0; k < KILLS_PER_TRIAL; k++) {
