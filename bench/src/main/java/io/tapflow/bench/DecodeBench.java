@@ -1,7 +1,8 @@
 package io.tapflow.bench;
 
-import io.tapflow.bench.gen.ChatTrafficGenerator;
-import io.tapflow.bench.gen.PcapWriter;
+import io.tapflow.cli.generate.ChatTrafficGenerator;
+import io.tapflow.cli.generate.GenerateCommand;
+import io.tapflow.cli.generate.PcapWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -35,7 +36,7 @@ public final class DecodeBench {
           ChatTrafficGenerator.Spec.of(connections, exchanges, m == 1, 1);
       try (PcapWriter w = new PcapWriter(file)) {
         ChatTrafficGenerator.Summary s = ChatTrafficGenerator.generate(spec, w);
-        System.out.println(Generate.describe(file, spec, s));
+        System.out.println(GenerateCommand.describe(file, spec, s));
       }
       CaptureSegments c = CaptureSegments.read(file);
       sizes[m] = new long[] {c.segments().size(), c.frameBytes()};

@@ -1,6 +1,6 @@
 package io.tapflow.bench;
 
-import io.tapflow.bench.gen.ChatTrafficGenerator;
+import io.tapflow.cli.generate.ChatTrafficGenerator;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
 import io.tapflow.processor.tcp.Segment;

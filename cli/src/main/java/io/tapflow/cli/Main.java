@@ -1,6 +1,7 @@
 package io.tapflow.cli;
 
 import io.tapflow.cli.analyze.AnalyzeCommand;
+import io.tapflow.cli.generate.GenerateCommand;
 import io.tapflow.schemas.AvroSupport;
 import io.tapflow.schemas.SchemaRegistryException;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
       ProcessorCommand.class,
       BrokerCommand.class,
       TailCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      GenerateCommand.class
     })
 public final class Main implements Runnable {
   @Override

@@ -101,6 +101,15 @@ public final class TapflowProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the command with SIGKILL ({@link Process#destroyForcibly()} on Linux: no shutdown hook,
+   * no clean-up) and returns its exit code once it has ended: 137 (128 + 9) when SIGKILL ended it.
+   */
+  public int kill(Duration timeout) throws InterruptedException {
+    process.destroyForcibly();
+    return waitFor(timeout);
+  }
+
   public long pid() {
     return process.pid();
   }

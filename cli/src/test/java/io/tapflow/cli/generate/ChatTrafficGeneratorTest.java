@@ -1,20 +1,30 @@
-package io.tapflow.bench.gen;
+package io.tapflow.cli.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.tapflow.bench.CaptureSegments;
-import io.tapflow.bench.CountingListener;
+import io.tapflow.processor.analysis.AnalysisListener;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
+import io.tapflow.processor.analysis.ConnectionInfo;
+import io.tapflow.processor.analysis.ConnectionSummary;
+import io.tapflow.processor.app.AppEvent;
 import io.tapflow.processor.tcp.Segment;
+import io.tapflow.processor.tcp.TcpConnection.Side;
+import io.tapflow.processor.websocket.WsMessage;
+import io.tapflow.sensor.capture.CaptureConfig;
+import io.tapflow.sensor.capture.PcapSource;
+import io.tapflow.sensor.decode.ConnectionKey;
+import io.tapflow.sensor.decode.PacketDecoder;
+import io.tapflow.sensor.decode.TcpSegment;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
@@ -116,27 +126,82 @@ class ChatTrafficGeneratorTest {
     Path file = dir.resolve("chat.pcap");
     ChatTrafficGenerator.Summary s =
         write(file, ChatTrafficGenerator.Spec.of(12, 20, compression, 3));
-    CaptureSegments c = CaptureSegments.read(file);
-    assertEquals(s.packets(), c.segments().size());
-    assertEquals(12, c.keys().size());
-    CountingListener listener = new CountingListener();
-    ConnectionAnalyzer[] analyzers = new ConnectionAnalyzer[c.keys().size()];
-    List<Segment> segments = c.segments();
-    for (int i = 0; i < segments.size(); i++) {
-      int k = c.connection()[i];
-      if (analyzers[k] == null) {
-        analyzers[k] =
-            ConnectionAnalyzer.open(
-                c.keys().get(k), "bench", segments.get(i), AnalyzerConfig.DEFAULT);
-      }
-      analyzers[k].onSegment(segments.get(i), listener);
+    Counts counts = new Counts();
+    Map<String, ConnectionAnalyzer> analyzers = new LinkedHashMap<>();
+    long[] segments = {0};
+    PacketDecoder decoder = new PacketDecoder();
+    // Read the way the sensor does (PcapSource, PacketDecoder), one analyzer per connection key.
+    try (PcapSource source = PcapSource.open(CaptureConfig.offline(file))) {
+      source.run(
+          (linkType, ts, nano, data, caplen, wirelen) -> {
+            if (decoder.decode(linkType, data, caplen, wirelen) instanceof TcpSegment t) {
+              Segment segment =
+                  new Segment(
+                      t.srcAddr(),
+                      t.srcPort(),
+                      t.dstAddr(),
+                      t.dstPort(),
+                      t.seq(),
+                      t.ack(),
+                      t.flags(),
+                      t.window(),
+                      t.payload(),
+                      t.payloadWireLength(),
+                      ts);
+              String key = ConnectionKey.of("gen", t);
+              analyzers
+                  .computeIfAbsent(
+                      key, k -> ConnectionAnalyzer.open(k, "gen", segment, AnalyzerConfig.DEFAULT))
+                  .onSegment(segment, counts);
+              segments[0]++;
+            }
+          });
     }
-    assertEquals(0, listener.anomalies, () -> "anomaly: " + listener.lastAnomaly);
-    assertEquals(0, listener.gaps);
-    assertEquals(s.webSocketFrames(), listener.messages);
-    assertEquals(s.textMessages(), listener.appEvents);
-    for (ConnectionAnalyzer a : analyzers) {
+    assertEquals(s.packets(), segments[0]);
+    assertEquals(12, analyzers.size());
+    assertEquals(0, counts.anomalies, () -> "anomaly: " + counts.lastAnomaly);
+    assertEquals(0, counts.gaps);
+    assertEquals(s.webSocketFrames(), counts.messages);
+    assertEquals(s.textMessages(), counts.appEvents);
+    for (ConnectionAnalyzer a : analyzers.values()) {
       assertEquals("fin", a.endReason());
+    }
+  }
+
+  /** Counts what the analysis emits. */
+  private static final class Counts implements AnalysisListener {
+    long messages;
+    long appEvents;
+    long gaps;
+    long anomalies;
+    String lastAnomaly;
+
+    @Override
+    public void onMessage(ConnectionInfo connection, Side sender, WsMessage message) {
+      messages++;
+    }
+
+    @Override
+    public void onAppEvent(
+        ConnectionInfo connection, Side sender, long timestampNanos, AppEvent e) {
+      appEvents++;
+    }
+
+    @Override
+    public void onConnectionRecord(ConnectionSummary summary) {}
+
+    @Override
+    public void onFirstMessage(ConnectionInfo connection, long nanosSinceUpgrade) {}
+
+    @Override
+    public void onGap(ConnectionInfo connection, Side side, long length, long timestampNanos) {
+      gaps++;
+    }
+
+    @Override
+    public void onAnomaly(ConnectionInfo connection, String code, String detail, long ts) {
+      anomalies++;
+      lastAnomaly = code + " " + detail;
     }
   }
 }

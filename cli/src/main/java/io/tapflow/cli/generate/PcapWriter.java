@@ -1,4 +1,4 @@
-package io.tapflow.bench.gen;
+package io.tapflow.cli.generate;
 
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
