@@ -62,8 +62,8 @@ public final class DecodeBench {
       String mode = r.getParams().getParam("compression");
       int m = mode.equals("plain") ? 0 : 1;
       String bench =
-          r.getParams().getBenchmark().endsWith("Snapshot" + "EachSegment")
-              ? "decode core + snapshot per segment"
+          r.getParams().getBenchmark().endsWith("ThroughTable")
+              ? "decode core through ConnectionTable"
               : "decode core";
       double ms = r.getPrimaryResult().getScore();
       double err = r.getPrimaryResult().getScoreError();
@@ -74,7 +74,7 @@ public final class DecodeBench {
           bench, mode, connections, exchanges, sizes[m][0], sizes[m][1] / 1e6, ms, err, pps, mbps);
       System.out.printf(
           "RESULT %s_%s_packets_per_s=%.0f mb_per_s=%.1f packets=%d%n",
-          bench.contains("snapshot") ? "decode_snapshot" : "decode", mode, pps, mbps, sizes[m][0]);
+          bench.contains("Table") ? "decode_table" : "decode", mode, pps, mbps, sizes[m][0]);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.tapflow.bench;
 
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionAnalyzer;
+import io.tapflow.processor.analysis.ConnectionTable;
 import io.tapflow.processor.tcp.Segment;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,24 +62,32 @@ public class DecodeBenchmark {
   }
 
   /**
-   * The same, plus what ConnectionProcessor does after every segment: serialise the connection's
-   * snapshot for the state store.
+   * The same through {@link ConnectionTable}, as ConnectionProcessor and {@code analyze --direct}
+   * feed it: analyzers looked up by connection key in the access-ordered map, the sensor's clock
+   * and its sweep every second of capture time, change tracking for checkpoints.
    */
   @Benchmark
-  public long decodeCaptureAndSnapshotEachSegment() {
+  public long decodeCaptureThroughTable() {
     CountingListener listener = new CountingListener();
-    ConnectionAnalyzer[] a = analyzers;
-    java.util.Arrays.fill(a, null);
-    long bytes = 0;
+    ConnectionTable table = new ConnectionTable(AnalyzerConfig.DEFAULT, NO_EVENTS, true);
     for (int i = 0; i < segments.size(); i++) {
-      Segment s = segments.get(i);
-      int k = connection[i];
-      if (a[k] == null) {
-        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, AnalyzerConfig.DEFAULT);
-      }
-      a[k].onSegment(s, listener);
-      bytes += a[k].snapshot().length;
+      table.segment(keys.get(connection[i]), "bench", segments.get(i), listener);
     }
-    return listener.messages + bytes;
+    return listener.messages + listener.appEvents + table.size();
   }
+
+  private static final ConnectionTable.Events NO_EVENTS =
+      new ConnectionTable.Events() {
+        @Override
+        public void opened(ConnectionAnalyzer a) {}
+
+        @Override
+        public void ended(ConnectionAnalyzer a) {}
+
+        @Override
+        public void forgotten(ConnectionAnalyzer a) {}
+
+        @Override
+        public void lost(String sensor, long records) {}
+      };
 }
