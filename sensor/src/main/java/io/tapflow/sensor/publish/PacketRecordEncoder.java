@@ -58,6 +58,15 @@ public final class PacketRecordEncoder {
     this.interfaceName = string(interfaceName);
   }
 
+  /**
+   * The header for a topic whose schema registry id is {@code registrySchemaId}, or, when it is -1
+   * (no registry configured, as {@code ValueSerde.prepareTopic} answers then), the single-object
+   * header.
+   */
+  public static byte[] header(int registrySchemaId) {
+    return registrySchemaId == -1 ? singleObjectHeader() : registryHeader(registrySchemaId);
+  }
+
   /** {@code C3 01} and the 8-byte little-endian CRC-64-AVRO fingerprint of the schema. */
   public static byte[] singleObjectHeader() {
     byte[] fingerprint;
