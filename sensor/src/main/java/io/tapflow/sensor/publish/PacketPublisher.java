@@ -4,7 +4,6 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.tapflow.schemas.PacketKind;
 import io.tapflow.schemas.PacketRecord;
 import io.tapflow.sensor.capture.PacketHandler;
-import io.tapflow.sensor.decode.ConnectionKey;
 import io.tapflow.sensor.decode.DecodeResult;
 import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.SkipReason;
@@ -66,6 +65,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final PacketDecoder decoder = new PacketDecoder();
   private final String runId = UUID.randomUUID().toString();
   private final PacketRecordEncoder encoder;
+  private final ConnectionKeyCache keys;
   private final byte[] controlKey;
 
   private final CounterDataPoint captured;
@@ -78,7 +78,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final AtomicLong pending = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
 
-  // Guarded by this: the numbering of records and the thread inside producer.send.
+  // Guarded by this: the key cache, the numbering of records and the thread inside producer.send.
   private long sequence;
   private long[] partitionSequences = new long[0];
   private Thread sending; // also read by the I/O thread, see Delivery
@@ -107,6 +107,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     this.topic = topic;
     this.metrics = metrics;
     this.encoder = new PacketRecordEncoder(valueHeader, sensorId, runId, interfaceName);
+    this.keys = new ConnectionKeyCache(sensorId);
     this.controlKey = sensorId.getBytes(StandardCharsets.UTF_8);
     metrics.initialize(sensorId);
     captured = metrics.packetsCaptured.labelValues(sensorId);
@@ -151,11 +152,10 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     if (s.isTruncated()) {
       truncated.inc();
     }
-    byte[] key = ConnectionKey.of(sensorId, s).getBytes(StandardCharsets.UTF_8);
     pending.incrementAndGet();
     Exception refused;
     synchronized (this) {
-      refused = sendSegment(key, s, linkType, ts, nano, capturedLength, wireLength);
+      refused = sendSegment(keys.find(s), s, linkType, ts, nano, capturedLength, wireLength);
     }
     if (refused != null) {
       pending.decrementAndGet();
@@ -165,7 +165,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
 
   /** Numbers, encodes and sends one segment; returns why the producer refused it, or null. */
   private Exception sendSegment(
-      byte[] key,
+      ConnectionKeyCache.Entry key,
       TcpSegment s,
       int linkType,
       long ts,
@@ -175,7 +175,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     assert Thread.holdsLock(this);
     int partition;
     try {
-      partition = partitionOf(key);
+      partition = partitionOf(key.hash());
     } catch (RuntimeException e) {
       return e; // no metadata for the topic (live: the producer does not wait for it)
     }
@@ -189,7 +189,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
             s,
             capturedLength,
             wireLength);
-    Exception refused = send(partition, millis(ts), key, value, PacketKind.SEGMENT);
+    Exception refused = send(partition, millis(ts), key.key(), value, PacketKind.SEGMENT);
     if (refused == null) {
       sequence++;
       partitionSequences[partition]++;
@@ -198,14 +198,14 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   }
 
   /**
-   * The partition Kafka's default partitioner gives {@code key} (murmur2 of its bytes), chosen here
-   * so that each record can carry its sequence number within that partition.
+   * The partition Kafka's default partitioner gives a key whose murmur2 hash is {@code keyHash},
+   * chosen here so that each record can carry its sequence number within that partition.
    */
-  private int partitionOf(byte[] key) {
+  private int partitionOf(int keyHash) {
     if (partitionCount == 0) {
       partitionCount = producer.partitionsFor(topic).size();
     }
-    return Utils.toPositive(Utils.murmur2(key)) % partitionCount;
+    return Utils.toPositive(keyHash) % partitionCount;
   }
 
   /** The number the next record sent to {@code partition} gets. */
