@@ -39,6 +39,9 @@ public final class PacketRecordEncoder {
 
   private static final int NANO = TimestampPrecision.NANO.ordinal();
 
+  /** The longest varint: a 64-bit value takes ten 7-bit groups. */
+  private static final int MAX_VARINT = 10;
+
   private final byte[] header;
   private final byte[] sensorId;
   private final byte[] sensorRunId;
@@ -104,10 +107,16 @@ public final class PacketRecordEncoder {
       TcpSegment s,
       int capturedLength,
       int wireLength) {
+    int[] vlans = s.vlanIds();
+    // 22 varints of at most 10 bytes besides the strings, one per VLAN id; then the bytes fields.
+    reserve(
+        (22 + vlans.length) * MAX_VARINT
+            + s.srcAddr().length
+            + s.dstAddr().length
+            + s.payloadLength());
     start(
         PacketKind.SEGMENT, sensorSeq, partitionSeq, timestampNanos, nanoPrecision ? NANO : MICRO);
     writeInt(linkType);
-    int[] vlans = s.vlanIds();
     if (vlans.length > 0) {
       writeLong(vlans.length);
       for (int vlan : vlans) {
@@ -136,6 +145,7 @@ public final class PacketRecordEncoder {
    * link type -1, every packet field zero or empty, precision {@code MICRO}.
    */
   public byte[] control(PacketKind kind, long sensorSeq, long partitionSeq, long timestampNanos) {
+    reserve(20 * MAX_VARINT); // 20 varints besides the strings
     start(kind, sensorSeq, partitionSeq, timestampNanos, MICRO);
     writeInt(-1); // linkType
     writeInt(0); // vlanIds: empty
@@ -180,21 +190,24 @@ public final class PacketRecordEncoder {
     return Arrays.copyOf(out, p + utf8.length);
   }
 
-  private void ensure(int more) {
-    if (buf.length - pos < more) {
-      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + more));
+  /**
+   * Makes the scratch buffer hold a record of the header, the three strings and {@code more} bytes,
+   * so that the writes of one record need no check of their own.
+   */
+  private void reserve(int more) {
+    int size = header.length + sensorId.length + sensorRunId.length + interfaceName.length + more;
+    if (buf.length < size) {
+      buf = new byte[Math.max(buf.length * 2, size)];
     }
   }
 
   private void writeRaw(byte[] bytes) {
-    ensure(bytes.length);
     System.arraycopy(bytes, 0, buf, pos, bytes.length);
     pos += bytes.length;
   }
 
   private void writeBytes(byte[] bytes, int offset, int length) {
     writeLong(length);
-    ensure(length);
     System.arraycopy(bytes, offset, buf, pos, length);
     pos += length;
   }
@@ -204,7 +217,6 @@ public final class PacketRecordEncoder {
   }
 
   private void writeLong(long n) {
-    ensure(10);
     pos = putLong(buf, pos, n);
   }
 

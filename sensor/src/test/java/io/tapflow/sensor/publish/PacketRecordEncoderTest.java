@@ -141,6 +141,52 @@ class PacketRecordEncoderTest {
   }
 
   @Test
+  void recordsAroundTheScratchBuffersSizeEncodeAsAvroDoes() {
+    // The encoder starts with 2048 bytes and grows before a record that may not fit: records of
+    // 1900 to 2200 bytes, with the widest varints, each from a fresh encoder and from one that
+    // grew.
+    PacketRecordEncoder grown =
+        new PacketRecordEncoder(
+            PacketRecordEncoder.singleObjectHeader(), "sensor-1", "run-1", "lo");
+    for (int length = 1800; length <= 2100; length++) {
+      TcpSegment s =
+          segment(
+              6, 16, 65535, 65535, 0xFFFFFFFFL, 0xFFFFFFFFL, 0xFF, 65535, length, length, length);
+      byte[] avro =
+          AVRO.encode(
+              segmentRecord(
+                  "sensor-1",
+                  "run-1",
+                  "lo",
+                  Long.MIN_VALUE,
+                  Long.MIN_VALUE,
+                  Long.MIN_VALUE,
+                  true,
+                  Integer.MIN_VALUE,
+                  s,
+                  Integer.MIN_VALUE,
+                  Integer.MIN_VALUE));
+      PacketRecordEncoder fresh =
+          new PacketRecordEncoder(
+              PacketRecordEncoder.singleObjectHeader(), "sensor-1", "run-1", "lo");
+      for (PacketRecordEncoder e : List.of(fresh, grown)) {
+        assertArrayEquals(
+            avro,
+            e.segment(
+                Long.MIN_VALUE,
+                Long.MIN_VALUE,
+                Long.MIN_VALUE,
+                true,
+                Integer.MIN_VALUE,
+                s,
+                Integer.MIN_VALUE,
+                Integer.MIN_VALUE),
+            "payload " + length);
+      }
+    }
+  }
+
+  @Test
   void manyRandomSegmentsEncodeAsAvroDoes() {
     Random random = new Random(20261125);
     PacketRecordEncoder encoder =
