@@ -48,9 +48,9 @@ public record PublishConfig(
     Duration closeTimeout) {
 
   /**
-   * Default buffer: 64 MiB. At the about 120 bytes a chat packet takes in an lz4 batch (see
-   * docs/BENCHMARKS.md) that is about 500 000 packets: 50 s of a broker outage at 10 000 packets/s,
-   * 2 s at 250 000; on the heap of the default 1-2 GiB JVM.
+   * Default buffer: 64 MiB. At the about 170 bytes a record of the benchmark's chat traffic takes
+   * in an lz4 batch (docs/BENCHMARKS.md, part 4) that is about 390 000 packets: 39 s of a broker
+   * outage at 10 000 packets/s, 1.6 s at 250 000; on the heap of the default 1-2 GiB JVM.
    */
   public static final long DEFAULT_BUFFER_BYTES = 64L * 1024 * 1024;
 
