@@ -55,17 +55,6 @@ public record CaptureSegments(
 
   /** The processor's view of a decoded TCP segment. */
   public static Segment toSegment(TcpSegment t, long timestampNanos) {
-    return new Segment(
-        t.srcAddr(),
-        t.srcPort(),
-        t.dstAddr(),
-        t.dstPort(),
-        t.seq(),
-        t.ack(),
-        t.flags(),
-        t.window(),
-        t.payload(),
-        t.payloadWireLength(),
-        timestampNanos);
+    return io.tapflow.cli.analyze.DirectAnalysis.toSegment(t, timestampNanos);
   }
 }

@@ -42,7 +42,11 @@ public final class ProcessorBench {
       // processor's steady state. Round 1 is the measurement.
       for (int round = 0; round < 2; round++) {
         for (boolean exactlyOnce : new boolean[] {true, false}) {
-          run(broker, capture, exactlyOnce, (round == 0 ? "warmup_" : "") + (exactlyOnce ? "eos" : "alos"));
+          run(
+              broker,
+              capture,
+              exactlyOnce,
+              (round == 0 ? "warmup_" : "") + (exactlyOnce ? "eos" : "alos"));
         }
       }
     }
@@ -50,62 +54,63 @@ public final class ProcessorBench {
 
   private static void run(EmbeddedKafkaBroker broker, Path capture, boolean exactlyOnce, String g)
       throws Exception {
-        Topics topics = Topics.DEFAULT.withPrefix("bench-" + g + ".");
-        Pipeline.Settings settings =
-            new Pipeline.Settings(
-                broker.bootstrapServers(),
-                Map.of(),
-                topics,
-                1,
-                1,
-                "bench-" + g,
-                exactlyOnce,
-                "bench",
-                capture.getFileName().toString());
-        try (Pipeline p = Pipeline.create(settings, new PrometheusRegistry())) {
-          Map<Long, Long> publishCpu0 = threadCpu();
-          long t0 = System.nanoTime();
-          long packets;
-          try (PcapSource source = PcapSource.open(CaptureConfig.offline(capture))) {
-            source.run(p.publisher());
-            packets = source.stats().received();
-          }
-          p.endOfCapture();
-          double publish = (System.nanoTime() - t0) / 1e9;
-          // The sensor's side: this thread (read, decode, Avro, send) and the producer's I/O.
-          long sensorCpu =
-              cpuSince(publishCpu0, "kafka-producer-network-thread").get("app")
-                  + cpuSince(publishCpu0, Thread.currentThread().getName()).get("app");
-          System.out.printf(
-              "RESULT producer_%s records=%d seconds=%.2f records_per_s=%.0f"
-                  + " sensor_cpu_us_per_packet=%.1f%n",
-              g, packets, publish, packets / publish, sensorCpu / 1e3 / packets);
-          consume(p.clientProperties(), topics.packets(), false, g);
-          consume(p.clientProperties(), topics.packets(), true, g);
-          Map<Long, Long> cpu0 = threadCpu();
-          long s0 = System.nanoTime();
-          p.startProcessor();
-          while (p.processor().streams().state() != KafkaStreams.State.RUNNING) {
-            Thread.sleep(5);
-          }
-          long s1 = System.nanoTime();
-          p.awaitProcessed(Duration.ofMinutes(20));
-          long s2 = System.nanoTime();
-          double secs = (s2 - s1) / 1e9;
-          Map<String, Long> cpu = cpuSince(cpu0, "bench-" + g);
-          System.out.printf(
-              "RESULT processor_%s records=%d seconds=%.2f records_per_s=%.0f startup_s=%.2f"
-                  + " cpu_us_per_record=%.1f other_threads_cpu_us_per_record=%.1f%n",
-              g,
-              packets,
-              secs,
-              packets / secs,
-              (s1 - s0) / 1e9,
-              cpu.get("app") / 1e3 / packets,
-              cpu.get("other") / 1e3 / packets);
-          printTopicVolume(p.clientProperties(), "bench-" + g + "-tapflow-connections-changelog", "changelog_" + g);
-          printTopicVolume(p.clientProperties(), topics.messages(), "messages_" + g);
-        }
+    Topics topics = Topics.DEFAULT.withPrefix("bench-" + g + ".");
+    Pipeline.Settings settings =
+        new Pipeline.Settings(
+            broker.bootstrapServers(),
+            Map.of(),
+            topics,
+            1,
+            1,
+            "bench-" + g,
+            exactlyOnce,
+            "bench",
+            capture.getFileName().toString());
+    try (Pipeline p = Pipeline.create(settings, new PrometheusRegistry())) {
+      Map<Long, Long> publishCpu0 = threadCpu();
+      long t0 = System.nanoTime();
+      long packets;
+      try (PcapSource source = PcapSource.open(CaptureConfig.offline(capture))) {
+        source.run(p.publisher());
+        packets = source.stats().received();
+      }
+      p.endOfCapture();
+      double publish = (System.nanoTime() - t0) / 1e9;
+      // The sensor's side: this thread (read, decode, Avro, send) and the producer's I/O.
+      long sensorCpu =
+          cpuSince(publishCpu0, "kafka-producer-network-thread").get("app")
+              + cpuSince(publishCpu0, Thread.currentThread().getName()).get("app");
+      System.out.printf(
+          "RESULT producer_%s records=%d seconds=%.2f records_per_s=%.0f"
+              + " sensor_cpu_us_per_packet=%.1f%n",
+          g, packets, publish, packets / publish, sensorCpu / 1e3 / packets);
+      consume(p.clientProperties(), topics.packets(), false, g);
+      consume(p.clientProperties(), topics.packets(), true, g);
+      Map<Long, Long> cpu0 = threadCpu();
+      long s0 = System.nanoTime();
+      p.startProcessor();
+      while (p.processor().streams().state() != KafkaStreams.State.RUNNING) {
+        Thread.sleep(5);
+      }
+      long s1 = System.nanoTime();
+      p.awaitProcessed(Duration.ofMinutes(20));
+      long s2 = System.nanoTime();
+      double secs = (s2 - s1) / 1e9;
+      Map<String, Long> cpu = cpuSince(cpu0, "bench-" + g);
+      System.out.printf(
+          "RESULT processor_%s records=%d seconds=%.2f records_per_s=%.0f startup_s=%.2f"
+              + " cpu_us_per_record=%.1f other_threads_cpu_us_per_record=%.1f%n",
+          g,
+          packets,
+          secs,
+          packets / secs,
+          (s1 - s0) / 1e9,
+          cpu.get("app") / 1e3 / packets,
+          cpu.get("other") / 1e3 / packets);
+      printTopicVolume(
+          p.clientProperties(), "bench-" + g + "-tapflow-connections-changelog", "changelog_" + g);
+      printTopicVolume(p.clientProperties(), topics.messages(), "messages_" + g);
+    }
   }
 
   /** The records and value bytes a topic's partition 0 holds (what the run wrote to it). */

@@ -42,6 +42,16 @@ public final class MetricsServer implements AutoCloseable {
 
   /** {@code HOST:PORT} (IPv6 hosts in brackets) as an unresolved socket address. */
   static InetSocketAddress parse(String hostAndPort) {
+    return parse(hostAndPort, "a metrics address");
+  }
+
+  /**
+   * {@code HOST:PORT} (IPv6 hosts in brackets) as an unresolved socket address; {@code what} names
+   * the setting in the error ("a query address").
+   *
+   * @throws IllegalArgumentException if {@code hostAndPort} is not of that form
+   */
+  public static InetSocketAddress parse(String hostAndPort, String what) {
     int colon = hostAndPort.lastIndexOf(':');
     String host = colon < 0 ? "" : hostAndPort.substring(0, colon);
     boolean bracketed = host.startsWith("[") && host.endsWith("]");
@@ -56,7 +66,8 @@ public final class MetricsServer implements AutoCloseable {
     }
     if (host.isEmpty() || (host.contains(":") && !bracketed) || port < 0 || port > 65535) {
       throw new IllegalArgumentException(
-          "a metrics address is HOST:PORT (127.0.0.1:9465, 0.0.0.0:9465, [::1]:9465), not \""
+          what
+              + " is HOST:PORT (127.0.0.1:9465, 0.0.0.0:9465, [::1]:9465), not \""
               + hostAndPort
               + "\"");
     }

@@ -260,6 +260,15 @@ public final class Pipeline implements AutoCloseable {
    * packets partition.
    */
   public void awaitProcessed(Duration timeout) throws InterruptedException, ExecutionException {
+    awaitProcessed(timeout, List.of(processor.streams()));
+  }
+
+  /**
+   * Waits until the instances {@code processors} of this pipeline's application (started outside
+   * it) have committed their position at the current end of every packets partition.
+   */
+  public void awaitProcessed(Duration timeout, List<KafkaStreams> processors)
+      throws InterruptedException, ExecutionException {
     String topic = settings.topics().packets();
     List<TopicPartition> partitions =
         admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
@@ -274,9 +283,11 @@ public final class Pipeline implements AutoCloseable {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      KafkaStreams.State state = processor.streams().state();
-      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
-        throw new IllegalStateException("the processor stopped: " + state);
+      for (KafkaStreams streams : processors) {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+          throw new IllegalStateException("the processor stopped: " + state);
+        }
       }
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin

@@ -1,13 +1,16 @@
 package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.cli.query.QueryServer;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
+import io.tapflow.processor.streams.LiveViewConfig;
 import io.tapflow.processor.streams.ProcessorApp;
 import io.tapflow.processor.streams.ProcessorConfig;
 import io.tapflow.processor.tcp.TcpReassembler;
 import io.tapflow.schemas.Topics;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +57,46 @@ public final class ProcessorCommand implements Callable<Integer> {
   int replicationFactor = -1;
 
   @Option(
+      names = "--checkpoint-interval",
+      description =
+          "Seconds between checkpoints of the connections' state to the changelogged store; a"
+              + " restarted task replays the packets since its last one, so the packets topic's"
+              + " retention must be longer (0: at every commit; default: ${DEFAULT-VALUE}).")
+  double checkpointSeconds = 10;
+
+  @Option(
       names = "--metrics-address",
       description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
   String metricsAddress = "127.0.0.1:9466";
+
+  @Option(
+      names = "--query-address",
+      paramLabel = "HOST:PORT",
+      description =
+          "Serves live lookups of connections (GET /connections, /connections/{key|id},"
+              + " .../messages) on this address, and advertises it to the other instances (Kafka"
+              + " Streams' application.server) unless --query-advertised-address says otherwise."
+              + " Off unless given; every instance of the application needs it.")
+  String queryAddress;
+
+  @Option(
+      names = "--query-advertised-address",
+      paramLabel = "HOST:PORT",
+      description =
+          "The address the other instances reach this one's lookups at (default: --query-address).")
+  String queryAdvertisedAddress;
+
+  @Option(
+      names = "--query-messages",
+      description = "Last messages kept per connection for lookups (default: ${DEFAULT-VALUE}).")
+  int queryMessages = LiveViewConfig.DEFAULT.messagesPerConnection();
+
+  @Option(
+      names = "--query-history-mib",
+      description =
+          "MiB of kept messages per task (partition); past it the least recently active"
+              + " connections' messages go first (default: ${DEFAULT-VALUE}).")
+  int queryHistoryMib = (int) (LiveViewConfig.DEFAULT.messageBytesPerTask() >> 20);
 
   @Option(
       names = "--idle-timeout",
@@ -114,14 +154,44 @@ public final class ProcessorCommand implements Callable<Integer> {
                 d.holeGraceNanos()));
   }
 
+  /**
+   * The {@code application.server} to advertise: {@code --query-advertised-address}, else {@code
+   * --query-address}; null when lookups are off.
+   *
+   * @throws IllegalArgumentException when the address cannot be advertised (a wildcard host, port
+   *     0)
+   */
+  String advertisedQueryAddress() {
+    if (queryAddress == null) {
+      if (queryAdvertisedAddress != null) {
+        throw new IllegalArgumentException("--query-advertised-address needs --query-address");
+      }
+      return null;
+    }
+    MetricsServer.parse(queryAddress, "a query address");
+    String advertised = queryAdvertisedAddress == null ? queryAddress : queryAdvertisedAddress;
+    InetSocketAddress a = MetricsServer.parse(advertised, "an advertised query address");
+    String host = a.getHostString();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("*") || a.getPort() == 0) {
+      throw new IllegalArgumentException(
+          "the other instances cannot reach "
+              + advertised
+              + ": give the host and port they reach this one at with --query-advertised-address");
+    }
+    return advertised;
+  }
+
   @Override
   public Integer call() throws Exception {
     String bootstrap = kafka.bootstrapOr(LOCAL_BROKER);
+    String applicationServer = advertisedQueryAddress();
     Map<String, String> props = kafka.clientProperties();
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     ListenerProbe.check(bootstrap, props);
+    int packetsPartitions;
     try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
+      packetsPartitions = TopicAdmin.partitions(admin, topics.packets());
     }
     ProcessorConfig config =
         ProcessorConfig.builder(bootstrap)
@@ -131,7 +201,14 @@ public final class ProcessorCommand implements Callable<Integer> {
             .replicationFactor(replicationFactor)
             .stateDir(stateDir)
             .streamThreads(threads)
+            .checkpointIntervalMs(Math.round(checkpointSeconds * 1000))
             .analyzer(analyzerConfig())
+            .liveView(
+                LiveViewConfig.DEFAULT
+                    .withEnabled(applicationServer != null)
+                    .withMessagesPerConnection(queryMessages)
+                    .withMessageBytesPerTask((long) queryHistoryMib << 20))
+            .applicationServer(applicationServer)
             .clientProperties(props)
             .schemaRegistry(kafka.schemaRegistry().orElse(null))
             .build();
@@ -142,13 +219,27 @@ public final class ProcessorCommand implements Callable<Integer> {
     // The app first: a schema registry that cannot be reached stops the start before any port
     // opens.
     try (ProcessorApp app = new ProcessorApp(config, new ProcessorMetrics(registry, serviceNames));
-        MetricsServer server = MetricsServer.start(registry, metricsAddress)) {
+        MetricsServer server = MetricsServer.start(registry, metricsAddress);
+        QueryServer queries =
+            queryAddress == null
+                ? null
+                : QueryServer.start(app.liveQueries(), packetsPartitions, queryAddress)) {
       kafkaMetrics.add("streams", app.streams()::metrics);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       app.start();
       System.err.printf(
-          "tapflow processor %s: reading %s at %s, /metrics on port %d%n",
-          applicationId, topics.packets(), bootstrap, server.port());
+          "tapflow processor %s: reading %s at %s, /metrics on port %d%s%n",
+          applicationId,
+          topics.packets(),
+          bootstrap,
+          server.port(),
+          queries == null
+              ? ""
+              : ", lookups on port "
+                  + queries.port()
+                  + " (advertised as "
+                  + applicationServer
+                  + ")");
       stop.await();
     }
     return 0;

@@ -54,6 +54,18 @@ public final class TopicAdmin {
     awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
   }
 
+  /** The partitions of {@code topic}. */
+  public static int partitions(Admin admin, String topic)
+      throws InterruptedException, ExecutionException {
+    return admin
+        .describeTopics(List.of(topic))
+        .allTopicNames()
+        .get()
+        .get(topic)
+        .partitions()
+        .size();
+  }
+
   /**
    * Waits until every partition of new topics has a leader. A producer that writes to a topic the
    * broker does not lead yet gets NotLeaderOrFollower, and its idempotent retries can then collide

@@ -1,5 +1,6 @@
 package io.tapflow.cli.analyze;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.cli.KafkaOptions;
 import io.tapflow.cli.ListenerProbe;
 import io.tapflow.cli.output.JsonLines;
@@ -7,15 +8,18 @@ import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.Direction;
 import io.tapflow.schemas.WebSocketMessage;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,10 +62,28 @@ public final class AnalyzeCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "Print no summary.")
   boolean quiet;
 
+  @Option(
+      names = "--direct",
+      description =
+          "Decode in this process without Kafka (no broker, no topics): the processor's analysis"
+              + " and outputs, as one partition would give them, at the decoder's speed.")
+  boolean direct;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isReadable(capture)) {
       System.err.println("tapflow analyze: cannot read " + capture);
+      return 2;
+    }
+    if (direct
+        && (kafka.bootstrapServers != null
+            || topicPrefix != null
+            || partitions != 1
+            || atLeastOnce
+            || kafka.schemaRegistry().isPresent())) {
+      System.err.println(
+          "tapflow analyze: --direct uses no Kafka; it takes no --bootstrap-servers,"
+              + " --topic-prefix, --partitions, --at-least-once or schema registry settings");
       return 2;
     }
     if (kafka.bootstrapServers != null) {
@@ -79,16 +101,24 @@ public final class AnalyzeCommand implements Callable<Integer> {
             Duration.ofMinutes(30),
             kafka.schemaRegistry().orElse(null));
     long started = System.nanoTime();
-    AnalyzeRun.Result r = AnalyzeRun.run(options);
+    AnalyzeRun.Result r = direct ? DirectAnalysis.run(capture, sensorId) : AnalyzeRun.run(options);
     double seconds = (System.nanoTime() - started) / 1e9;
     Files.createDirectories(out);
-    write(out.resolve("messages.jsonl"), r.messages(), m -> JsonLines.line(JsonLines.message(m)));
-    write(
-        out.resolve("connections.jsonl"),
-        r.connections(),
-        c -> JsonLines.line(JsonLines.connection(c)));
-    write(out.resolve("chat.jsonl"), r.chat(), e -> JsonLines.line(JsonLines.chat(e)));
-    write(out.resolve("anomalies.jsonl"), r.anomalies(), a -> JsonLines.line(JsonLines.anomaly(a)));
+    // The four files are independent: written side by side.
+    List<Callable<Void>> writes =
+        List.of(
+            () -> write(out.resolve("messages.jsonl"), r.messages(), JsonLines::message),
+            () -> write(out.resolve("connections.jsonl"), r.connections(), JsonLines::connection),
+            () -> write(out.resolve("chat.jsonl"), r.chat(), JsonLines::chat),
+            () -> write(out.resolve("anomalies.jsonl"), r.anomalies(), JsonLines::anomaly));
+    ExecutorService writers = Executors.newFixedThreadPool(2);
+    try {
+      for (Future<Void> f : writers.invokeAll(writes)) {
+        f.get();
+      }
+    } finally {
+      writers.shutdown();
+    }
     try (OutputStream o = Files.newOutputStream(out.resolve("metrics.prom"))) {
       AnalyzeRun.writeMetrics(r.registry(), o);
     }
@@ -105,19 +135,27 @@ public final class AnalyzeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private <T> void write(Path file, List<T> items, Function<T, String> line) throws Exception {
-    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+  private static <T> Void write(Path file, List<T> items, Function<T, ObjectNode> json)
+      throws IOException {
+    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+        JsonLines.Output lines = new JsonLines.Output(o)) {
       for (T item : items) {
-        w.write(line.apply(item));
-        w.write('\n');
+        lines.write(json.apply(item));
       }
     }
+    return null;
   }
 
   private void printSummary(PrintStream p, AnalyzeRun.Result r, double seconds) {
-    p.printf(
-        "tapflow analyze %s: %d packets read, %d records published, %.1f s%n",
-        capture, r.packetsRead(), r.recordsPublished(), seconds);
+    if (direct) {
+      p.printf(
+          "tapflow analyze %s: %d packets read, decoded in this process (no Kafka), %.1f s%n",
+          capture, r.packetsRead(), seconds);
+    } else {
+      p.printf(
+          "tapflow analyze %s: %d packets read, %d records published, %.1f s%n",
+          capture, r.packetsRead(), r.recordsPublished(), seconds);
+    }
     List<ConnectionRecord> finals =
         r.connections().stream()
             .filter(ConnectionRecord::getFinal$)

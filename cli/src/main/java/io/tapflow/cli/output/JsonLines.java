@@ -1,12 +1,17 @@
 package io.tapflow.cli.output;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.WebSocketMessage;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -134,6 +139,34 @@ public final class JsonLines {
     o.put("code", a.getCode());
     o.put("detail", a.getDetail());
     return o;
+  }
+
+  /**
+   * Writes objects as JSON lines to a stream, straight as UTF-8 bytes (no String per line): what
+   * {@link #line} gives, each followed by a newline.
+   */
+  public static final class Output implements AutoCloseable {
+    /** Characters beyond the BMP as four UTF-8 bytes, as {@link #line}'s String encodes them. */
+    private static final JsonFactory UTF8 =
+        JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+
+    private final JsonGenerator generator;
+
+    public Output(OutputStream out) throws IOException {
+      generator = UTF8.createGenerator(out);
+      generator.setCodec(MAPPER);
+      generator.setRootValueSeparator(null);
+    }
+
+    public void write(ObjectNode o) throws IOException {
+      generator.writeTree(o);
+      generator.writeRaw('\n');
+    }
+
+    @Override
+    public void close() throws IOException {
+      generator.close();
+    }
   }
 
   /** The object as one line of JSON. */

@@ -56,7 +56,8 @@ class PeerCapturesEndToEndTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("captures")
-  void everyMessageAndHandshakeTimingEqualsTsharks(String capture) throws Exception {
+  void everyMessageAndHandshakeTimingEqualsTsharksAndDirectEqualsKafka(String capture)
+      throws Exception {
     AnalyzeRun.Result r =
         AnalyzeRun.run(
             new AnalyzeRun.Options(
@@ -110,6 +111,14 @@ class PeerCapturesEndToEndTest {
       assertEquals(upgrade ? Integer.valueOf(c[12]) : null, ours.getHttpStatus(), "status");
       assertEquals(upgrade ? micros(c[13]) : null, ours.getUpgradeLatencyMicros(), "upgrade");
     }
+
+    // analyze --direct: the same analysis without Kafka gives every record the same.
+    AnalyzeRun.Result direct = DirectAnalysis.run(dir().resolve(capture), "test");
+    assertEquals(r.messages(), direct.messages(), "messages, direct");
+    assertEquals(r.connections(), direct.connections(), "connection records, direct");
+    assertEquals(r.chat(), direct.chat(), "chat events, direct");
+    assertEquals(r.anomalies(), direct.anomalies(), "anomalies, direct");
+    assertEquals(r.packetsRead(), direct.packetsRead(), "packets read, direct");
   }
 
   private static String tsharkLine(String[] m) {

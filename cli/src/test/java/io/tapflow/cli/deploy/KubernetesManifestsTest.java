@@ -107,6 +107,49 @@ class KubernetesManifestsTest {
         Boolean.TRUE, ss.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot());
   }
 
+  /**
+   * Every processor serves lookups on all its interfaces and advertises its own stable DNS name
+   * under the StatefulSet's headless Service, on the port the container and the Service name.
+   */
+  @Test
+  void processorsForwardLookupsToEachOtherByTheirPodsDnsNames() throws Exception {
+    List<HasMetadata> all = load();
+    StatefulSet ss = only(all, StatefulSet.class);
+    Container processor = ss.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertEquals("0.0.0.0:9469", argValue(processor, "--query-address"));
+    Service service =
+        all.stream()
+            .filter(Service.class::isInstance)
+            .map(Service.class::cast)
+            .filter(s -> s.getMetadata().getName().equals(ss.getSpec().getServiceName()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no Service " + ss.getSpec().getServiceName()));
+    assertEquals(
+        "$(POD_NAME)."
+            + service.getMetadata().getName()
+            + "."
+            + service.getMetadata().getNamespace()
+            + ".svc.cluster.local:9469",
+        argValue(processor, "--query-advertised-address"));
+    assertEquals(
+        "metadata.name",
+        processor.getEnv().stream()
+            .filter(e -> e.getName().equals("POD_NAME"))
+            .findFirst()
+            .orElseThrow()
+            .getValueFrom()
+            .getFieldRef()
+            .getFieldPath());
+    assertEquals(9469, port(processor, "query").getContainerPort());
+    var query =
+        service.getSpec().getPorts().stream()
+            .filter(p -> "query".equals(p.getName()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the Service has no query port"));
+    assertEquals(9469, query.getPort());
+    assertEquals("query", query.getTargetPort().getStrVal());
+  }
+
   @Test
   void servicesSelectTheirPodsAndPrometheusFindsThemByDns() throws Exception {
     List<HasMetadata> all = load();

@@ -6,6 +6,30 @@ import io.tapflow.processor.websocket.WsMessage;
 
 /** Receives everything a {@link ConnectionAnalyzer} decodes; the only way out of the analysis. */
 public interface AnalysisListener {
+  /** Takes everything and keeps nothing: what a replay of already committed input reports. */
+  AnalysisListener DISCARD =
+      new AnalysisListener() {
+        @Override
+        public void onMessage(ConnectionInfo connection, Side sender, WsMessage message) {}
+
+        @Override
+        public void onAppEvent(
+            ConnectionInfo connection, Side sender, long timestampNanos, AppEvent event) {}
+
+        @Override
+        public void onConnectionRecord(ConnectionSummary summary) {}
+
+        @Override
+        public void onFirstMessage(ConnectionInfo connection, long nanosSinceUpgrade) {}
+
+        @Override
+        public void onGap(ConnectionInfo connection, Side side, long length, long timestampNanos) {}
+
+        @Override
+        public void onAnomaly(
+            ConnectionInfo connection, String code, String detail, long timestampNanos) {}
+      };
+
   /** A WebSocket message sent by {@code sender}. */
   void onMessage(ConnectionInfo connection, Side sender, WsMessage message);
 

@@ -454,6 +454,9 @@ public final class ConnectionAnalyzer {
     for (HttpAnomaly a : hs.anomalies()) {
       httpAnomaly(a, ts);
     }
+    // The heads have said all they will (the fields above): an idle connection keeps neither.
+    request = null;
+    response = null;
     if (!hs.upgraded()) {
       phase = Phase.OPAQUE;
       earlyClientBytes.clear();

@@ -36,6 +36,8 @@ public final class ProcessorMetrics {
   public final Counter packets;
   public final Counter undecodableRecords;
   public final Counter recordsLost;
+  public final Counter replayedRecords;
+  public final Counter replayRecordsMissing;
   private final Counter connectionsOpened;
   private final Counter connectionsEnded;
 
@@ -78,6 +80,21 @@ public final class ProcessorMetrics {
         Counter.builder()
             .name("tapflow_processor_undecodable_records_total")
             .help("Records on the packets topic that could not be decoded and were skipped.")
+            .register(registry);
+    replayedRecords =
+        Counter.builder()
+            .name("tapflow_processor_replayed_records_total")
+            .help(
+                "Packet records read again at a task's start to bring the last checkpoint up to"
+                    + " the committed input offset (outputs discarded).")
+            .register(registry);
+    replayRecordsMissing =
+        Counter.builder()
+            .name("tapflow_processor_replay_records_missing_total")
+            .help(
+                "Offsets a task's start-up replay could not read because the packets topic no"
+                    + " longer held them (retention shorter than the checkpoint interval): the"
+                    + " restored connections miss what those records carried.")
             .register(registry);
     connectionsOpened =
         Counter.builder()
@@ -195,6 +212,16 @@ public final class ProcessorMetrics {
    */
   public void connectionEnded(String sensor, String server, String state, String reason) {
     connectionsEnded.labelValues(sensor, service(server), state, reason).inc();
+    String service = service(server);
+    tracked.labelValues(sensor, service, OPEN).dec();
+    tracked.labelValues(sensor, service, ENDED).inc();
+  }
+
+  /**
+   * Tracks a connection that ended while a task replayed input already committed: moved from open
+   * to ended, not counted again.
+   */
+  public void connectionEndedUncounted(String sensor, String server) {
     String service = service(server);
     tracked.labelValues(sensor, service, OPEN).dec();
     tracked.labelValues(sensor, service, ENDED).inc();

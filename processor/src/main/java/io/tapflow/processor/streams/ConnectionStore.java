@@ -7,6 +7,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -20,6 +21,10 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 /**
  * Holds the connections' analyzer snapshots and asks its processor for the changed ones just before
  * Kafka Streams flushes the store for a commit.
+ *
+ * <p>It also carries its task's {@link LiveView} when interactive queries are on, and answers
+ * {@link LiveQuery} from it: Kafka Streams hands an IQv2 query for a partition to the store of that
+ * partition's task, so {@code KafkaStreams.query} reaches the view of the task holding the key.
  *
  * <p>A processor keeps its analyzers in memory and marks the ones a record changed; when the task
  * commits, Kafka Streams flushes the store's cache ({@code flushCache}, inside the commit and so
@@ -36,11 +41,18 @@ final class ConnectionStore extends WrappedStateStore<KeyValueStore<String, byte
     implements KeyValueStore<String, byte[]> {
   private static final Map<String, ConnectionStore> BY_TASK = new ConcurrentHashMap<>();
 
+  private final LiveViewConfig liveView;
   private TaskId taskId;
   private Runnable beforeFlush = () -> {};
+  private LiveView view = LiveView.NONE;
 
   ConnectionStore(KeyValueStore<String, byte[]> inner) {
+    this(inner, LiveViewConfig.DEFAULT);
+  }
+
+  ConnectionStore(KeyValueStore<String, byte[]> inner, LiveViewConfig liveView) {
     super(inner);
+    this.liveView = liveView;
   }
 
   /** The store of {@code taskId} in this JVM (application ids keep several apps apart). */
@@ -57,10 +69,18 @@ final class ConnectionStore extends WrappedStateStore<KeyValueStore<String, byte
     beforeFlush = hook;
   }
 
+  /**
+   * The live view of this store's task ({@link LiveView#NONE} when interactive queries are off).
+   */
+  LiveView view() {
+    return view;
+  }
+
   @Override
   public void init(StateStoreContext context, StateStore root) {
     super.init(context, root);
     taskId = context.taskId();
+    view = liveView.enabled() ? new LiveView(liveView, taskId.partition()) : LiveView.NONE;
     BY_TASK.put(context.applicationId() + "/" + taskId, this);
   }
 
@@ -116,8 +136,17 @@ final class ConnectionStore extends WrappedStateStore<KeyValueStore<String, byte
     return wrapped().approximateNumEntries();
   }
 
+  /** Answers a {@link LiveQuery} from the task's live view; any other query goes to the store. */
   @Override
+  @SuppressWarnings("unchecked")
   public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    if (query instanceof LiveQuery live) {
+      if (!view.enabled()) {
+        return QueryResult.forFailure(
+            FailureReason.UNKNOWN_QUERY_TYPE, "the live view is off in this processor");
+      }
+      return (QueryResult<R>) QueryResult.forResult(view.answer(live));
+    }
     return wrapped().query(query, bound, config);
   }
 
@@ -126,8 +155,12 @@ final class ConnectionStore extends WrappedStateStore<KeyValueStore<String, byte
     return wrapped().getPosition();
   }
 
-  /** Builds {@link ConnectionStore}s around the stores {@code inner} builds. */
-  static StoreBuilder<ConnectionStore> builder(StoreBuilder<KeyValueStore<String, byte[]>> inner) {
+  /**
+   * Builds {@link ConnectionStore}s around the stores {@code inner} builds, each with a live view
+   * as {@code liveView} says.
+   */
+  static StoreBuilder<ConnectionStore> builder(
+      StoreBuilder<KeyValueStore<String, byte[]>> inner, LiveViewConfig liveView) {
     return new StoreBuilder<>() {
       @Override
       public StoreBuilder<ConnectionStore> withCachingEnabled() {
@@ -155,7 +188,7 @@ final class ConnectionStore extends WrappedStateStore<KeyValueStore<String, byte
 
       @Override
       public ConnectionStore build() {
-        return new ConnectionStore(inner.build());
+        return new ConnectionStore(inner.build(), liveView);
       }
 
       @Override

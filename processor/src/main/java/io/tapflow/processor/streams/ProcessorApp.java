@@ -22,6 +22,7 @@ public final class ProcessorApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final ProcessorMetrics metrics;
   private final String packetsTopic;
+  private final LiveQueries liveQueries;
   private final Supplier<Map<Integer, Long>> lag = this::packetsLag;
 
   /**
@@ -43,6 +44,9 @@ public final class ProcessorApp implements AutoCloseable {
     this.streams = new KafkaStreams(TapflowTopology.build(config, metrics, values), props);
     this.metrics = metrics;
     this.packetsTopic = config.topics().packets();
+    this.liveQueries =
+        new LiveQueries(
+            streams, packetsTopic, props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
     metrics.lagSource(lag);
   }
 
@@ -91,8 +95,14 @@ public final class ProcessorApp implements AutoCloseable {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         UndecodableRecordHandler.class);
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+    p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    p.put(StreamsConfig.producerPrefix("batch.size"), 262144);
+    p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), 8 << 20);
     if (config.stateDir() != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+    }
+    if (config.applicationServer() != null) {
+      p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.applicationServer());
     }
     p.putAll(SchemaRegistrySettings.withoutRegistrySettings(config.clientProperties()));
     return p;
@@ -100,6 +110,14 @@ public final class ProcessorApp implements AutoCloseable {
 
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /**
+   * Interactive queries of the live view (which answers only when {@link
+   * ProcessorConfig#liveView()} is on).
+   */
+  public LiveQueries liveQueries() {
+    return liveQueries;
   }
 
   public void start() {

@@ -18,8 +18,13 @@ import java.util.TreeSet;
  *     default)
  * @param stateDir where Kafka Streams keeps local state (null: its default)
  * @param commitIntervalMs Kafka Streams commit interval
+ * @param checkpointIntervalMs the least time between two checkpoints of the connections' state (0:
+ *     at every commit); a restarted task replays the input since its last checkpoint
  * @param streamThreads stream threads in this instance
  * @param analyzer connection analysis settings
+ * @param liveView the live view of each task that interactive queries read (off by default)
+ * @param applicationServer {@code HOST:PORT} at which the other instances reach this one's
+ *     interactive queries (Kafka Streams' {@code application.server}), or null
  * @param clientProperties any further Kafka client or Streams property, applied last; they may hold
  *     secrets (SASL, TLS), so {@link #toString()} names them without their values
  * @param schemaRegistry the schema registry the output values are written through (in its wire
@@ -33,8 +38,11 @@ public record ProcessorConfig(
     int replicationFactor,
     String stateDir,
     long commitIntervalMs,
+    long checkpointIntervalMs,
     int streamThreads,
     AnalyzerConfig analyzer,
+    LiveViewConfig liveView,
+    String applicationServer,
     Map<String, String> clientProperties,
     SchemaRegistrySettings schemaRegistry) {
 
@@ -55,10 +63,16 @@ public record ProcessorConfig(
         + stateDir
         + ", commitIntervalMs="
         + commitIntervalMs
+        + ", checkpointIntervalMs="
+        + checkpointIntervalMs
         + ", streamThreads="
         + streamThreads
         + ", analyzer="
         + analyzer
+        + ", liveView="
+        + liveView
+        + ", applicationServer="
+        + applicationServer
         + ", clientProperties="
         + new TreeSet<>(clientProperties.keySet())
         + "]";
@@ -78,8 +92,11 @@ public record ProcessorConfig(
     private int replicationFactor = -1;
     private String stateDir;
     private long commitIntervalMs = 100;
+    private long checkpointIntervalMs = 10_000;
     private int streamThreads = 1;
     private AnalyzerConfig analyzer = AnalyzerConfig.DEFAULT;
+    private LiveViewConfig liveView = LiveViewConfig.DEFAULT;
+    private String applicationServer;
     private Map<String, String> clientProperties = Map.of();
     private SchemaRegistrySettings schemaRegistry;
 
@@ -117,6 +134,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder checkpointIntervalMs(long v) {
+      checkpointIntervalMs = v;
+      return this;
+    }
+
     public Builder streamThreads(int v) {
       streamThreads = v;
       return this;
@@ -124,6 +146,16 @@ public record ProcessorConfig(
 
     public Builder analyzer(AnalyzerConfig v) {
       analyzer = v;
+      return this;
+    }
+
+    public Builder liveView(LiveViewConfig v) {
+      liveView = v;
+      return this;
+    }
+
+    public Builder applicationServer(String v) {
+      applicationServer = v;
       return this;
     }
 
@@ -146,8 +178,11 @@ public record ProcessorConfig(
           replicationFactor,
           stateDir,
           commitIntervalMs,
+          checkpointIntervalMs,
           streamThreads,
           analyzer,
+          liveView,
+          applicationServer,
           clientProperties,
           schemaRegistry);
     }

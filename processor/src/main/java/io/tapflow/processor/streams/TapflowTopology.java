@@ -1,6 +1,7 @@
 package io.tapflow.processor.streams;
 
 import io.tapflow.processor.metrics.ProcessorMetrics;
+import io.tapflow.processor.output.OutputForwarder;
 import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.ValueSerdes;
 import java.util.Map;
@@ -38,15 +39,22 @@ public final class TapflowTopology {
     Topology t = new Topology();
     t.addSource(
         SOURCE, new StringDeserializer(), values.packetRecord().deserializer(), topics.packets());
-    t.addProcessor(PROCESSOR, () -> new ConnectionProcessor(config.analyzer(), metrics), SOURCE);
+    InputReplay replay =
+        new KafkaInputReplay(ProcessorApp.properties(config), values.packetRecord().deserializer());
+    long checkpointNanos = config.checkpointIntervalMs() * 1_000_000L;
+    t.addProcessor(
+        PROCESSOR,
+        () -> new ConnectionProcessor(config.analyzer(), metrics, replay, checkpointNanos),
+        SOURCE);
     t.addStateStore(
         ConnectionStore.builder(
             Stores.keyValueStoreBuilder(
                     Stores.persistentKeyValueStore(ConnectionProcessor.STORE),
                     Serdes.String(),
                     Serdes.ByteArray())
-                .withCachingEnabled()
-                .withLoggingEnabled(Map.of())),
+                .withCachingDisabled()
+                .withLoggingEnabled(Map.of()),
+            config.liveView()),
         PROCESSOR);
     t.addSink(
         OutputForwarder.MESSAGES,

@@ -71,8 +71,9 @@ final class CappedBuffer {
 
   /**
    * Empties the buffer and returns its bytes in an array the caller owns: the buffer's own array
-   * when the bytes fill it exactly (the buffer lets go of it), else a copy. Whether bytes were
-   * dropped at the cap is still answered by {@link #isTruncated()} until {@link #clear()}.
+   * when the bytes fill it exactly, else a copy; either way the buffer lets go of its array.
+   * Whether bytes were dropped at the cap is still answered by {@link #isTruncated()} until {@link
+   * #clear()}.
    */
   byte[] take() {
     byte[] taken;
@@ -82,7 +83,10 @@ final class CappedBuffer {
       taken = bytes;
       bytes = EMPTY;
     } else {
+      // A grown array is let go too: the next message starts from its own first chunk, and an
+      // idle decoder keeps no array.
       taken = Arrays.copyOf(bytes, length);
+      bytes = EMPTY;
     }
     length = 0;
     return taken;

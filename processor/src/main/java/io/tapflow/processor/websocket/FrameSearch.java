@@ -115,13 +115,16 @@ final class FrameSearch {
   private final boolean sentByClient;
   private final boolean rsv1Allowed;
 
-  /** Scratch space for checking text; not state. */
-  private final Utf8Validator utf8 = new Utf8Validator();
+  /**
+   * Scratch space for checking text, made at the first search: most directions never lose a header,
+   * and an idle decoder should not carry it. Not state.
+   */
+  private Utf8Validator utf8;
 
-  private final byte[] scratch = new byte[CHECKED_PAYLOAD_BYTES];
+  private byte[] scratch;
 
-  /** The masking keys of the chain being followed; scratch, not state. */
-  private final int[] chainKeys = new int[MAX_CHAIN_LINKS];
+  /** The masking keys of the chain being followed; scratch, not state (made with the rest). */
+  private int[] chainKeys;
 
   /**
    * @param sentByClient whether the bytes are the client's (whose frames are masked)
@@ -314,6 +317,11 @@ final class FrameSearch {
       checked = to - payloadAt;
     }
     int maskingKey = masked ? readInt(buf, payloadAt - MASKING_KEY_LENGTH) : 0;
+    if (chainKeys == null) {
+      utf8 = new Utf8Validator();
+      scratch = new byte[CHECKED_PAYLOAD_BYTES];
+      chainKeys = new int[MAX_CHAIN_LINKS];
+    }
     if (masked) {
       // "The masking key needs to be unpredictable" and is picked afresh "for each frame" (§5.3,
       // §10.3): a key seen earlier in the chain means the chain is a pattern repeating in the data.

@@ -3,6 +3,7 @@ package io.tapflow.processor.websocket;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -190,20 +191,35 @@ final class MessageInflater {
     if (!contextTakeover) {
       return;
     }
-    if (history == null) {
-      history = new byte[historyCapacity];
-    }
     if (len >= historyCapacity) {
+      if (history == null || history.length < historyCapacity) {
+        history = new byte[historyCapacity];
+      }
       System.arraycopy(buf, len - historyCapacity, history, 0, historyCapacity);
       historyEnd = 0;
       historyLength = historyCapacity;
       return;
     }
+    grow(historyLength + len);
     int first = Math.min(len, historyCapacity - historyEnd);
     System.arraycopy(buf, 0, history, historyEnd, first);
     System.arraycopy(buf, first, history, 0, len - first);
     historyEnd = (historyEnd + len) % historyCapacity;
     historyLength = Math.min(historyCapacity, historyLength + len);
+  }
+
+  /**
+   * Makes room for {@code needed} bytes of history (at most the window): the array grows as history
+   * arrives, so a direction that inflated little keeps little. Until the array has the window's
+   * length the history has not wrapped: it lies in {@code history[0..historyLength)}.
+   */
+  private void grow(int needed) {
+    int length = history == null ? 0 : history.length;
+    if (length >= historyCapacity || needed <= length) {
+      return;
+    }
+    int grown = (int) Math.min(historyCapacity, Math.max(needed, Math.max(256, 2L * length)));
+    history = history == null ? new byte[grown] : Arrays.copyOf(history, grown);
   }
 
   private byte[] linearHistory() {
@@ -236,7 +252,7 @@ final class MessageInflater {
     }
     resetContext();
     if (n > 0) {
-      history = new byte[historyCapacity];
+      history = new byte[n];
       in.readFully(history, 0, n);
       historyEnd = n % historyCapacity;
       historyLength = n;

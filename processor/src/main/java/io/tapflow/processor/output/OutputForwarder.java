@@ -1,4 +1,4 @@
-package io.tapflow.processor.streams;
+package io.tapflow.processor.output;
 
 import io.tapflow.processor.analysis.AnalysisListener;
 import io.tapflow.processor.analysis.ConnectionInfo;
@@ -18,26 +18,49 @@ import io.tapflow.schemas.WebSocketMessage;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 
-/** Turns what the analysis reports into Avro records forwarded to the output topics' sinks. */
-final class OutputForwarder implements AnalysisListener {
-  static final String MESSAGES = "messages-sink";
-  static final String CONNECTIONS = "connections-sink";
-  static final String CHAT = "chat-sink";
-  static final String ANOMALIES = "anomalies-sink";
+/**
+ * Turns what the analysis reports into the output topics' Avro records and hands them to a {@link
+ * Sink}; observes the metrics they carry on the way.
+ */
+public final class OutputForwarder implements AnalysisListener {
+  /** Where the records go: Kafka Streams' sink nodes, or a local collection. */
+  public interface Sink {
+    /**
+     * Takes {@code value}, keyed by connection key {@code key}, for {@code output} (one of {@link
+     * #MESSAGES}, {@link #CONNECTIONS}, {@link #CHAT}, {@link #ANOMALIES}), with its capture time
+     * in milliseconds.
+     */
+    void send(String output, String key, SpecificRecordBase value, long timestampMillis);
+  }
 
-  private final ProcessorContext<String, SpecificRecordBase> context;
+  public static final String MESSAGES = "messages-sink";
+  public static final String CONNECTIONS = "connections-sink";
+  public static final String CHAT = "chat-sink";
+  public static final String ANOMALIES = "anomalies-sink";
+
+  private final Sink sink;
   private final ProcessorMetrics metrics;
 
-  OutputForwarder(ProcessorContext<String, SpecificRecordBase> context, ProcessorMetrics metrics) {
-    this.context = context;
+  public OutputForwarder(Sink sink, ProcessorMetrics metrics) {
+    this.sink = sink;
     this.metrics = metrics;
   }
 
   @Override
   public void onMessage(ConnectionInfo c, Side sender, WsMessage m) {
+    WebSocketMessage message = message(c, sender, m);
+    metrics.message(
+        c.sensor(),
+        c.server(),
+        message.getDirection().name(),
+        message.getOpcode().name(),
+        m.payloadLength());
+    forward(c.key(), message, m.timestampNanos(), MESSAGES);
+  }
+
+  /** The messages-topic record of {@code m}, sent by {@code sender} on connection {@code c}. */
+  public static WebSocketMessage message(ConnectionInfo c, Side sender, WsMessage m) {
     Opcode opcode = Opcode.valueOf(m.opcode().name());
     WebSocketMessage.Builder b =
         WebSocketMessage.newBuilder()
@@ -59,9 +82,7 @@ final class OutputForwarder implements AnalysisListener {
       case BINARY, PING, PONG -> b.setPayload(ByteBuffer.wrap(m.content()));
       case CLOSE -> b.setCloseCode(m.closeCode()).setCloseReason(m.closeReason());
     }
-    metrics.message(
-        c.sensor(), c.server(), direction(sender).name(), opcode.name(), m.payloadLength());
-    forward(c.key(), b.build(), m.timestampNanos(), MESSAGES);
+    return b.build();
   }
 
   @Override
@@ -84,56 +105,59 @@ final class OutputForwarder implements AnalysisListener {
 
   @Override
   public void onConnectionRecord(ConnectionSummary s) {
+    observe(s);
+    forward(s.info().key(), connectionRecord(s), s.tcp().endTime(), CONNECTIONS);
+  }
+
+  /** The connections-topic record of {@code s}. */
+  public static ConnectionRecord connectionRecord(ConnectionSummary s) {
     ConnectionInfo c = s.info();
     TcpSummary t = s.tcp();
-    observe(s);
-    ConnectionRecord record =
-        ConnectionRecord.newBuilder()
-            .setConnectionId(c.connectionId())
-            .setClient(c.client())
-            .setServer(c.server())
-            .setSensor(c.sensor())
-            .setStartTime(instant(t.startTime()))
-            .setEndTime(instant(t.endTime()))
-            .setCommunityId(t.communityId())
-            .setState(t.state())
-            .setHistory(t.history())
-            .setTcpHandshakeMicros(t.handshakeMicros())
-            .setSynToSynAckMicros(t.synToSynAckMicros())
-            .setSynAckToAckMicros(t.synAckToAckMicros())
-            .setSynRetransmissions(t.synRetransmissions())
-            .setSynAckRetransmissions(t.synAckRetransmissions())
-            .setHttpStatus(s.httpStatus())
-            .setUpgradeLatencyMicros(s.upgradeLatencyMicros())
-            .setPath(s.path())
-            .setHost(s.host())
-            .setOrigin(s.origin())
-            .setUserAgent(s.userAgent())
-            .setSubprotocol(s.subprotocol())
-            .setExtensions(s.extensions())
-            .setOfferedSubprotocols(s.offeredSubprotocols())
-            .setOfferedExtensions(s.offeredExtensions())
-            .setMidStream(s.midStream())
-            .setClientWebSocket(counters(s.clientCounters()))
-            .setServerWebSocket(counters(s.serverCounters()))
-            .setClientBytes(t.clientBytes())
-            .setServerBytes(t.serverBytes())
-            .setClientMessages(s.clientMessages())
-            .setServerMessages(s.serverMessages())
-            .setClientPackets(t.clientPackets())
-            .setServerPackets(t.serverPackets())
-            .setRetransmittedPackets(t.retransmittedPackets())
-            .setOutOfOrderPackets(t.outOfOrderPackets())
-            .setDuplicatePackets(t.duplicatePackets())
-            .setMissedBytes(t.missedBytes())
-            .setTruncatedBytes(t.truncatedBytes())
-            .setDurationMicros(t.durationMicros())
-            .setEndReason(s.endReason())
-            .setCloseCode(s.closeCode())
-            .setCloseReason(s.closeReason())
-            .setFinal$(s.isFinal())
-            .build();
-    forward(c.key(), record, t.endTime(), CONNECTIONS);
+    return ConnectionRecord.newBuilder()
+        .setConnectionId(c.connectionId())
+        .setClient(c.client())
+        .setServer(c.server())
+        .setSensor(c.sensor())
+        .setStartTime(instant(t.startTime()))
+        .setEndTime(instant(t.endTime()))
+        .setCommunityId(t.communityId())
+        .setState(t.state())
+        .setHistory(t.history())
+        .setTcpHandshakeMicros(t.handshakeMicros())
+        .setSynToSynAckMicros(t.synToSynAckMicros())
+        .setSynAckToAckMicros(t.synAckToAckMicros())
+        .setSynRetransmissions(t.synRetransmissions())
+        .setSynAckRetransmissions(t.synAckRetransmissions())
+        .setHttpStatus(s.httpStatus())
+        .setUpgradeLatencyMicros(s.upgradeLatencyMicros())
+        .setPath(s.path())
+        .setHost(s.host())
+        .setOrigin(s.origin())
+        .setUserAgent(s.userAgent())
+        .setSubprotocol(s.subprotocol())
+        .setExtensions(s.extensions())
+        .setOfferedSubprotocols(s.offeredSubprotocols())
+        .setOfferedExtensions(s.offeredExtensions())
+        .setMidStream(s.midStream())
+        .setClientWebSocket(counters(s.clientCounters()))
+        .setServerWebSocket(counters(s.serverCounters()))
+        .setClientBytes(t.clientBytes())
+        .setServerBytes(t.serverBytes())
+        .setClientMessages(s.clientMessages())
+        .setServerMessages(s.serverMessages())
+        .setClientPackets(t.clientPackets())
+        .setServerPackets(t.serverPackets())
+        .setRetransmittedPackets(t.retransmittedPackets())
+        .setOutOfOrderPackets(t.outOfOrderPackets())
+        .setDuplicatePackets(t.duplicatePackets())
+        .setMissedBytes(t.missedBytes())
+        .setTruncatedBytes(t.truncatedBytes())
+        .setDurationMicros(t.durationMicros())
+        .setEndReason(s.endReason())
+        .setCloseCode(s.closeCode())
+        .setCloseReason(s.closeReason())
+        .setFinal$(s.isFinal())
+        .build();
   }
 
   /**
@@ -184,8 +208,8 @@ final class OutputForwarder implements AnalysisListener {
     forward(c.key(), anomaly, ts, ANOMALIES);
   }
 
-  private void forward(String key, SpecificRecordBase value, long tsNanos, String sink) {
-    context.forward(new Record<>(key, value, Math.max(0, tsNanos / 1_000_000)), sink);
+  private void forward(String key, SpecificRecordBase value, long tsNanos, String output) {
+    sink.send(output, key, value, Math.max(0, tsNanos / 1_000_000));
   }
 
   private static io.tapflow.schemas.WebSocketCounters counters(WebSocketCounters c) {
@@ -212,11 +236,11 @@ final class OutputForwarder implements AnalysisListener {
         .build();
   }
 
-  static Direction direction(Side sender) {
+  public static Direction direction(Side sender) {
     return sender == Side.CLIENT ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
   }
 
-  static Instant instant(long nanos) {
+  public static Instant instant(long nanos) {
     return Instant.ofEpochSecond(
         Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
