@@ -11,6 +11,8 @@ import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
+import io.tapflow.sensor.publish.PacketRecordEncoder;
+import io.tapflow.sensor.publish.PublishConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -139,7 +141,7 @@ public final class Pipeline implements AutoCloseable {
       ServiceNames services) {
     this.settings = settings;
     this.values = ValueSerdes.of(Optional.ofNullable(settings.schemaRegistry()));
-    values.packetRecord().prepareTopic(settings.topics().packets());
+    int packetsSchemaId = values.packetRecord().prepareTopic(settings.topics().packets());
     this.client = new Properties();
     client.put("bootstrap.servers", settings.bootstrapServers());
     client.putAll(settings.clientProperties());
@@ -148,13 +150,11 @@ public final class Pipeline implements AutoCloseable {
     this.sensorMetrics = new SensorMetrics(sensorRegistry);
     this.publisher =
         new PacketPublisher(
+            PublishConfig.file(settings.bootstrapServers(), settings.clientProperties()),
             settings.sensorId(),
             settings.interfaceName(),
             settings.topics().packets(),
-            PacketPublisher.createProducer(
-                PacketPublisher.producerProperties(
-                    settings.bootstrapServers(), settings.clientProperties()),
-                values.packetRecord().serializer()),
+            PacketRecordEncoder.header(packetsSchemaId),
             sensorMetrics);
   }
 

@@ -6,13 +6,17 @@ import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.ValueSerde;
 import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.sensor.capture.CaptureConfig;
+import io.tapflow.sensor.capture.CaptureStats;
 import io.tapflow.sensor.capture.PcapSource;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
+import io.tapflow.sensor.publish.PacketRecordEncoder;
+import io.tapflow.sensor.publish.PublishConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +82,15 @@ public final class SensorCommand implements Callable<Integer> {
       description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
   long heartbeatMs = 1000;
 
+  @Option(
+      names = "--publish-buffer-bytes",
+      description =
+          "Memory for records on their way to Kafka (the producer's buffer.memory), at least 1 MiB."
+              + " Live, a packet that finds it full is dropped and counted"
+              + " (reason buffer_full): the capture never waits for Kafka. From a file, the"
+              + " replay waits. Default: ${DEFAULT-VALUE}.")
+  long publishBufferBytes = PublishConfig.DEFAULT_BUFFER_BYTES;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -86,9 +99,13 @@ public final class SensorCommand implements Callable<Integer> {
     String id = sensorId == null ? InetAddress.getLocalHost().getHostName() : sensorId;
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     Map<String, String> props = kafka.clientProperties();
+    boolean live = file == null;
+    PublishConfig publish =
+        (live ? PublishConfig.live(bootstrap, props) : PublishConfig.file(bootstrap, props))
+            .withBufferBytes(publishBufferBytes);
     ListenerProbe.check(bootstrap, props);
     ValueSerde<PacketRecord> values = ValueSerdes.of(kafka.schemaRegistry()).packetRecord();
-    values.prepareTopic(topics.packets());
+    int schemaId = values.prepareTopic(topics.packets());
     try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }
@@ -105,19 +122,19 @@ public final class SensorCommand implements Callable<Integer> {
     SensorMetrics metrics = new SensorMetrics(registry);
     KafkaMetricsBridge kafkaMetrics = KafkaMetricsBridge.register(registry);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    CountDownLatch finished = new CountDownLatch(1);
     try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PacketPublisher publisher =
             new PacketPublisher(
+                publish,
                 id,
-                file != null ? file.getFileName().toString() : iface,
+                live ? iface : file.getFileName().toString(),
                 topics.packets(),
-                PacketPublisher.createProducer(
-                    PacketPublisher.producerProperties(bootstrap, props), values.serializer()),
+                PacketRecordEncoder.header(schemaId),
                 metrics);
         PcapSource source = PcapSource.open(capture)) {
       kafkaMetrics.add("producer", publisher::kafkaMetrics);
       publisher.awaitPartitionsWritable();
-      boolean live = file == null;
       if (live) {
         metrics.expectHeartbeats(id);
       }
@@ -136,20 +153,47 @@ public final class SensorCommand implements Callable<Integer> {
           0,
           heartbeatMs,
           TimeUnit.MILLISECONDS);
-      Runtime.getRuntime().addShutdownHook(new Thread(source::stop));
+      // On SIGTERM or SIGINT: stop capturing, and let this thread settle what is buffered (at most
+      // the close timeout) and print the summary before the JVM ends.
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    source.stop();
+                    try {
+                      finished.await(
+                          publish.closeTimeout().toMillis() + heartbeatMs + 5000,
+                          TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
       System.err.printf(
           "tapflow sensor %s: capturing %s, publishing to %s at %s, /metrics on port %d%n",
           id, file != null ? file : iface, topics.packets(), bootstrap, server.port());
       source.run(publisher);
-      if (file != null) {
+      if (!live) {
         publisher.endOfCapture();
+        publisher.flush();
       }
-      publisher.flush();
       timer.shutdown();
       timer.awaitTermination(heartbeatMs + 1000, TimeUnit.MILLISECONDS);
-      metrics.captureStats(id, source.stats());
+      publisher.close();
+      CaptureStats stats = source.stats();
+      metrics.captureStats(id, stats);
+      System.err.printf(
+          "tapflow sensor %s: stopped: %s; records taken=%d delivered=%d; libpcap received=%d"
+              + " kernel_dropped=%d interface_dropped=%d%n",
+          id,
+          publisher.accounting(),
+          publisher.sent(),
+          publisher.delivered(),
+          stats.received(),
+          stats.droppedByKernel(),
+          stats.droppedByInterface());
     } finally {
       timer.shutdownNow();
+      finished.countDown();
     }
     return 0;
   }

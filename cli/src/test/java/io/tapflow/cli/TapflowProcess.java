@@ -143,6 +143,15 @@ public final class TapflowProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the command with SIGTERM and waits for it to end; fails the test if it does not end
+   * within {@code timeout}.
+   */
+  public void stop(Duration timeout) throws InterruptedException {
+    process.destroy();
+    waitFor(timeout);
+  }
+
   /** Stops the command (SIGTERM, then SIGKILL after 30 s) if it still runs. */
   @Override
   public void close() throws InterruptedException {

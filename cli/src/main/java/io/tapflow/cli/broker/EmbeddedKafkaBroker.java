@@ -26,7 +26,10 @@ import org.apache.kafka.server.common.MetadataVersion;
  *
  * <p>Built from Kafka's own server classes ({@link KafkaRaftServer}); it is a real broker with
  * transactions, so Kafka Streams runs exactly-once against it. Internal topics use replication
- * factor 1. Data lives in the given directory, or in a temporary one that is deleted on close.
+ * factor 1. Data lives in the given directory, or in a temporary one that is deleted on close. A
+ * broker closed with its data kept starts again from the same directory and port as the same
+ * cluster, topics and records intact (its controller listener gets a new free port each time):
+ * {@code SensorBrokerOutageEndToEndTest} takes the broker away from a live sensor that way.
  *
  * <p>Every listener binds to 127.0.0.1. The PLAINTEXT listener is always there (it is also the
  * inter-broker listener); with {@link Tls} the broker also opens an SSL listener and a SASL_SSL

@@ -1,6 +1,8 @@
 package io.tapflow.cli.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.TopicAdmin;
@@ -8,6 +10,7 @@ import io.tapflow.cli.TopicReader;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.schemas.PacketRecord;
 import io.tapflow.schemas.SchemaRegistryClient;
+import io.tapflow.schemas.SchemaRegistryException;
 import io.tapflow.schemas.SchemaRegistrySettings;
 import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.ValueSerde;
@@ -17,6 +20,8 @@ import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
+import io.tapflow.sensor.publish.PacketRecordEncoder;
+import io.tapflow.sensor.publish.PublishConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,14 +34,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A sensor writing through a real schema registry (Apicurio) that stops in the middle of a run:
- * what it registered at start it keeps writing; what it never could register is counted as publish
- * errors while the capture goes on.
+ * what it registered at start it keeps writing, without asking the registry again; a writer that
+ * never got an id cannot be started while the registry is down.
  */
 class SchemaRegistryOutageTest {
   private static final Path CHAT = Path.of("..", "samples", "chat.pcap");
 
   @Test
-  void aSensorKeepsWritingWhenTheRegistryStopsAndCountsWhatItCannotFrame() throws Exception {
+  void aSensorKeepsWritingWhenTheRegistryStopsAndCannotStartWithoutIt() throws Exception {
     Topics topics = Topics.DEFAULT.withPrefix("outage.");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       Properties client = new Properties();
@@ -53,7 +58,7 @@ class SchemaRegistryOutageTest {
             ValueSerdes.withRegistry(SchemaRegistryClient.create(settings)).packetRecord();
         id = values.prepareTopic(topics.packets());
         SensorMetrics metrics = new SensorMetrics(new PrometheusRegistry());
-        try (PacketPublisher publisher = publisher(broker, topics, values, metrics)) {
+        try (PacketPublisher publisher = publisher(broker, topics, id, metrics)) {
           publisher.awaitPartitionsWritable();
           replay(publisher);
           registry.close();
@@ -71,22 +76,14 @@ class SchemaRegistryOutageTest {
         }
       }
 
-      // A writer that never got an id (a fresh client), the registry down: each record fails at
-      // once on the capture thread (the failure is remembered), is counted, and the replay ends.
+      // A writer that never got an id (a fresh client), the registry down: preparing the topic
+      // fails, which stops a sensor's start (exit code 3) before it captures anything it could not
+      // frame.
       ValueSerde<PacketRecord> cold =
           ValueSerdes.withRegistry(SchemaRegistryClient.create(settings)).packetRecord();
-      SensorMetrics metrics = new SensorMetrics(new PrometheusRegistry());
-      try (PacketPublisher publisher = publisher(broker, topics, cold, metrics)) {
-        publisher.awaitPartitionsWritable();
-        replay(publisher);
-        publisher.flush();
-        assertEquals(1 + 40, publisher.failed());
-        assertEquals(40.0, metrics.publishErrors.labelValues("outage", "segment").get());
-        assertEquals(1.0, metrics.publishErrors.labelValues("outage", "heartbeat").get());
-        assertEquals(
-            40.0, metrics.packetsDropped.labelValues("outage", SensorMetrics.PUBLISH_FAILED).get());
-        assertEquals(0.0, metrics.recordsPublished.labelValues("outage", "segment").get());
-      }
+      SchemaRegistryException refused =
+          assertThrows(SchemaRegistryException.class, () -> cold.prepareTopic(topics.packets()));
+      assertTrue(refused.getMessage().contains("cannot be reached"), refused.getMessage());
 
       List<ConsumerRecord<String, byte[]>> written =
           TopicReader.readAll(
@@ -100,17 +97,13 @@ class SchemaRegistryOutageTest {
   }
 
   private static PacketPublisher publisher(
-      EmbeddedKafkaBroker broker,
-      Topics topics,
-      ValueSerde<PacketRecord> values,
-      SensorMetrics metrics) {
+      EmbeddedKafkaBroker broker, Topics topics, int schemaId, SensorMetrics metrics) {
     return new PacketPublisher(
+        PublishConfig.file(broker.bootstrapServers(), Map.of()),
         "outage",
         "chat.pcap",
         topics.packets(),
-        PacketPublisher.createProducer(
-            PacketPublisher.producerProperties(broker.bootstrapServers(), Map.of()),
-            values.serializer()),
+        PacketRecordEncoder.header(schemaId),
         metrics);
   }
 

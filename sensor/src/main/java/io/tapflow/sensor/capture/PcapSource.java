@@ -1,11 +1,16 @@
 package io.tapflow.sensor.capture;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BooleanSupplier;
 import org.pcap4j.core.BpfProgram.BpfCompileMode;
 import org.pcap4j.core.NotOpenException;
@@ -15,7 +20,6 @@ import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
 import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.Pcaps;
-import org.pcap4j.core.RawPacketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +27,14 @@ import org.slf4j.LoggerFactory;
  * Pushes the frames libpcap captures live on an interface, or reads from a pcap or pcapng file, to
  * a {@link PacketHandler}; the only class in tapflow that uses pcap4j.
  *
- * <p>It uses pcap4j's raw-packet loop ({@code pcap_loop}) and none of pcap4j's packet parsing,
- * which costs about three times the CPU. The link type is read as libpcap's number, so types pcap4j
- * has no name for (Linux cooked v2, 276) come through. Timestamps are asked for in nanoseconds;
- * libpcap falls back to microseconds where the platform has none. {@link #stop()} breaks the loop
- * ({@code pcap_breakloop}) from any thread and wakes a blocked live capture at once.
+ * <p>pcap4j opens the handle, sets the filter and reads the counters; frames are read by {@link
+ * NextFrame}, a loop over libpcap's {@code pcap_next_ex} through a JNA direct mapping that makes no
+ * Java object per frame but the frame's bytes. pcap4j's own loop ({@code pcap_loop} calling back
+ * into Java through JNA) cost about 1 µs a frame, its packet parsing three times that. The link
+ * type is read as libpcap's number, so types pcap4j has no name for (Linux cooked v2, 276) come
+ * through. Timestamps are asked for in nanoseconds; libpcap falls back to microseconds where the
+ * platform has none. {@link #stop()} breaks the loop ({@code pcap_breakloop}) from any thread and
+ * wakes a blocked live capture at once.
  *
  * <p>A file is read as fast as the handler takes frames, or at its own pace ({@link
  * CaptureConfig.ReplayPace#CAPTURE_PACE}). libpcap 1.10 reads pcapng as well as pcap; whether a
@@ -43,19 +50,20 @@ public final class PcapSource implements PacketSource {
   private final boolean live;
   private final int linkType;
   private final boolean nanoPrecision;
+  private final boolean handleNanos;
   private final ReplayPacer pacer;
   private final AtomicBoolean ran = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final BooleanSupplier isStopping = () -> this.stopping;
+
+  /** Held by {@link #run} while it reads, taken by {@link #close} before the handle is freed. */
+  private final ReentrantReadWriteLock reading = new ReentrantReadWriteLock();
 
   private volatile boolean stopping;
   private volatile Thread runner;
   private volatile long framesRead;
   private volatile long delivered;
   private volatile CaptureStats lastLiveStats = CaptureStats.ZERO;
-
-  /** Set on the capture thread when the handler throws; rethrown by {@link #run}. */
-  private Throwable handlerFailure;
 
   private PcapSource(
       PcapHandle handle, String name, boolean live, boolean nanoPrecision, ReplayPacer pacer) {
@@ -64,6 +72,8 @@ public final class PcapSource implements PacketSource {
     this.live = live;
     this.linkType = handle.getDlt().value();
     this.nanoPrecision = nanoPrecision;
+    // Asked for nanoseconds, libpcap writes them into tv_usec (scaling a microsecond file's up).
+    this.handleNanos = handle.getTimestampPrecision() == TimestampPrecision.NANO;
     this.pacer = pacer;
   }
 
@@ -170,52 +180,136 @@ public final class PcapSource implements PacketSource {
     if (!ran.compareAndSet(false, true)) {
       throw new IllegalStateException("a PcapSource runs only once: " + name);
     }
+    reading.readLock().lock();
     runner = Thread.currentThread();
     try {
-      if (!stopping) {
-        handle.loop(-1, (RawPacketListener) data -> onRawPacket(handler, data));
+      if (closed.get()) {
+        throw new CaptureException(name + " was closed before it ran");
       }
-    } catch (InterruptedException e) {
-      // pcap4j reports pcap_breakloop() as InterruptedException; this thread was not interrupted.
-      // stop() or a failing handler broke the loop: that is the normal way out.
-    } catch (PcapNativeException e) {
-      throw new CaptureException("capture on " + name + " failed: " + e.getMessage(), e);
+      NextFrame next = new NextFrame(handle);
+      while (!stopping) {
+        int rc = next.read();
+        if (rc == NextFrame.FRAME) {
+          if (!deliver(handler, next)) {
+            break;
+          }
+        } else if (rc == NextFrame.ERROR) {
+          throw new CaptureException("capture on " + name + " failed: " + handle.getError());
+        } else if (rc == NextFrame.END) {
+          break; // the end of a file, or pcap_breakloop
+        }
+        // NextFrame.TIMEOUT: no frame within the live timeout; look at `stopping` again.
+      }
     } catch (NotOpenException e) {
       throw new CaptureException(name + " was closed before it ran", e);
     } finally {
       runner = null;
-    }
-    if (handlerFailure instanceof RuntimeException e) {
-      throw e;
-    }
-    if (handlerFailure instanceof Error e) {
-      throw e;
+      reading.readLock().unlock();
     }
   }
 
-  /** Called by pcap_loop on the capture thread for every frame. */
-  private void onRawPacket(PacketHandler handler, byte[] data) {
-    if (stopping || handlerFailure != null) {
-      breakLoop();
-      return;
-    }
+  /**
+   * Hands the frame {@code next} holds to the handler, pacing a replay; returns whether to go on. A
+   * handler's exception or error comes out of {@link #run}.
+   */
+  private boolean deliver(PacketHandler handler, NextFrame next) {
     framesRead++;
-    // pcap4j keeps the current frame's header in per-handle, per-thread state: read it here.
-    Timestamp timestamp = handle.getTimestamp();
     long timestampNanos =
-        Math.floorDiv(timestamp.getTime(), 1000L) * 1_000_000_000L + timestamp.getNanos();
-    int wireLength = handle.getOriginalLength();
+        next.seconds() * 1_000_000_000L + (handleNanos ? next.fraction() : next.fraction() * 1000);
     if (pacer != null && !pacer.awaitDue(timestampNanos, isStopping)) {
-      breakLoop();
-      return;
+      return false;
     }
-    try {
-      handler.onPacket(linkType, timestampNanos, nanoPrecision, data, data.length, wireLength);
-      delivered++;
-    } catch (RuntimeException | Error e) {
-      // pcap4j would log and swallow it; keep it for run() to rethrow instead.
-      handlerFailure = e;
-      breakLoop();
+    byte[] data = next.bytes();
+    handler.onPacket(linkType, timestampNanos, nanoPrecision, data, data.length, next.wireLength());
+    delivered++;
+    return true;
+  }
+
+  /**
+   * Reads frames of one handle with libpcap's {@code pcap_next_ex}, called through a JNA direct
+   * mapping with plain addresses: per frame one native call, four reads of the header and one copy
+   * of the bytes, and no Java object but the frame's array. The handle's address is pcap4j's {@code
+   * PcapHandle.handle} (a private field, read once; the pcap4j version is fixed by the build).
+   *
+   * <pre>
+   * struct pcap_pkthdr (LP64):  | tv_sec 8 | tv_usec 8 | caplen 4 | len 4 |
+   * </pre>
+   */
+  private static final class NextFrame {
+    static final int FRAME = 1;
+    static final int TIMEOUT = 0;
+    static final int ERROR = -1;
+    static final int END = -2;
+
+    static {
+      if (Native.LONG_SIZE != 8 || Native.POINTER_SIZE != 8) {
+        throw new IllegalStateException("tapflow's capture needs a 64-bit (LP64) platform");
+      }
+      Native.register(
+          NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap")));
+    }
+
+    /** {@code int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **header, const u_char **data)}. */
+    private static native int pcap_next_ex(long p, long header, long data);
+
+    private final long pcap;
+    private final Memory out = new Memory(16); // the two pointers pcap_next_ex writes
+    private final long outAddress = Pointer.nativeValue(out);
+    private final MovablePointer header = new MovablePointer();
+    private final MovablePointer data = new MovablePointer();
+
+    NextFrame(PcapHandle handle) throws NotOpenException {
+      if (!handle.isOpen()) {
+        throw new NotOpenException();
+      }
+      try {
+        Field field = PcapHandle.class.getDeclaredField("handle");
+        field.setAccessible(true);
+        this.pcap = Pointer.nativeValue((Pointer) field.get(handle));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new IllegalStateException("cannot reach pcap4j's libpcap handle: " + e, e);
+      }
+    }
+
+    /** Reads the next frame: {@link #FRAME}, {@link #TIMEOUT}, {@link #ERROR} or {@link #END}. */
+    int read() {
+      int rc = pcap_next_ex(pcap, outAddress, outAddress + 8);
+      if (rc == FRAME) {
+        header.at(out.getLong(0));
+        data.at(out.getLong(8));
+      }
+      return rc;
+    }
+
+    long seconds() {
+      return header.getLong(0);
+    }
+
+    /** Microseconds, or nanoseconds when the handle was opened for them. */
+    long fraction() {
+      return header.getLong(8);
+    }
+
+    int wireLength() {
+      return header.getInt(20);
+    }
+
+    /** A new array with the captured bytes of the frame. */
+    byte[] bytes() {
+      byte[] bytes = new byte[header.getInt(16)];
+      data.read(0, bytes, 0, bytes.length);
+      return bytes;
+    }
+  }
+
+  /** A JNA pointer whose address can be moved, so reading a new frame makes no new object. */
+  private static final class MovablePointer extends Pointer {
+    MovablePointer() {
+      super(0);
+    }
+
+    void at(long address) {
+      this.peer = address;
     }
   }
 
@@ -281,6 +375,11 @@ public final class PcapSource implements PacketSource {
     if (live) {
       stats(); // keep the final counters readable after close
     }
-    handle.close();
+    reading.writeLock().lock(); // a running loop has left libpcap
+    try {
+      handle.close();
+    } finally {
+      reading.writeLock().unlock();
+    }
   }
 }

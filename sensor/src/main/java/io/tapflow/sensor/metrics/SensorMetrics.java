@@ -5,11 +5,14 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.tapflow.schemas.PacketKind;
 import io.tapflow.sensor.capture.CaptureStats;
 import io.tapflow.sensor.decode.SkipReason;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -17,11 +20,15 @@ import java.util.function.ToLongFunction;
  * (drop reason, record kind); never an address.
  */
 public final class SensorMetrics {
-  /** Why the sensor itself dropped a packet that it does not publish: a decode skip, or this. */
+  /**
+   * Why the sensor dropped a packet whose record the Kafka producer took but did not deliver (its
+   * delivery timeout passed, or the sensor stopped first), or refused for another reason than a
+   * full buffer.
+   */
   public static final String PUBLISH_FAILED = "publish_failed";
 
-  /** The kinds of record the sensor publishes, as the {@code kind} label writes them. */
-  private static final String[] KINDS = {"segment", "heartbeat", "end_of_capture"};
+  /** Why the sensor dropped a packet whose record found the producer's buffer full. */
+  public static final String BUFFER_FULL = "buffer_full";
 
   public final Counter packetsCaptured;
   public final Counter bytesCaptured;
@@ -32,6 +39,7 @@ public final class SensorMetrics {
 
   private final Map<String, CaptureStats> captureStats = new ConcurrentHashMap<>();
   private final Map<String, DoubleSupplier> publishRetries = new ConcurrentHashMap<>();
+  private final Map<String, LongSupplier> packetsPending = new ConcurrentHashMap<>();
   private final Map<String, Long> lastHeartbeatNanos = new ConcurrentHashMap<>();
 
   public SensorMetrics(PrometheusRegistry registry) {
@@ -53,8 +61,10 @@ public final class SensorMetrics {
             .name("tapflow_sensor_packets_dropped_total")
             .help(
                 "Packets the sensor itself did not publish, by reason: not_ip, not_tcp,"
-                    + " ip_fragment, truncated or bad headers, unsupported_link_type, or"
-                    + " publish_failed (Kafka did not take the record).")
+                    + " ip_fragment, truncated or bad headers, unsupported_link_type;"
+                    + " buffer_full (the producer's buffer was full: the broker is slow or"
+                    + " unreachable); publish_failed (Kafka did not deliver the record). Captured"
+                    + " = published segments + these + pending.")
             .labelNames("sensor", "reason")
             .register(registry);
     packetsTruncated =
@@ -74,7 +84,9 @@ public final class SensorMetrics {
     publishErrors =
         Counter.builder()
             .name("tapflow_sensor_publish_errors_total")
-            .help("Records the Kafka producer failed to deliver after its retries, by kind.")
+            .help(
+                "Records the Kafka producer did not deliver, by kind: refused at once (buffer"
+                    + " full, no metadata) or failed after its retries.")
             .labelNames("sensor", "kind")
             .register(registry);
     CounterWithCallback.builder()
@@ -99,6 +111,14 @@ public final class SensorMetrics {
         "tapflow_sensor_interface_dropped_packets_total",
         "Packets the network interface or its driver dropped (libpcap ps_ifdrop).",
         CaptureStats::droppedByInterface);
+    GaugeWithCallback.builder()
+        .name("tapflow_sensor_packets_pending")
+        .help(
+            "Segments the Kafka producer holds, neither delivered nor failed yet (its buffer and"
+                + " requests in flight).")
+        .labelNames("sensor")
+        .callback(cb -> packetsPending.forEach((s, pending) -> cb.call(pending.getAsLong(), s)))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("tapflow_sensor_heartbeat_age_seconds")
         .help(
@@ -134,11 +154,17 @@ public final class SensorMetrics {
     for (SkipReason reason : SkipReason.values()) {
       packetsDropped.labelValues(sensor, reason.code());
     }
+    packetsDropped.labelValues(sensor, BUFFER_FULL);
     packetsDropped.labelValues(sensor, PUBLISH_FAILED);
-    for (String kind : KINDS) {
-      recordsPublished.labelValues(sensor, kind);
-      publishErrors.labelValues(sensor, kind);
+    for (PacketKind kind : PacketKind.values()) {
+      recordsPublished.labelValues(sensor, kindLabel(kind));
+      publishErrors.labelValues(sensor, kindLabel(kind));
     }
+  }
+
+  /** The {@code kind} label of records of {@code kind}: {@code segment}, {@code heartbeat}, ... */
+  public static String kindLabel(PacketKind kind) {
+    return kind.name().toLowerCase(Locale.ROOT);
   }
 
   /** Records libpcap's counters of {@code sensor}'s capture (cumulative since it was opened). */
@@ -149,6 +175,11 @@ public final class SensorMetrics {
   /** Reads the producer's retry count of {@code sensor} at each scrape. */
   public void publishRetries(String sensor, DoubleSupplier retries) {
     publishRetries.put(sensor, retries);
+  }
+
+  /** Reads the number of segments {@code sensor}'s producer holds at each scrape. */
+  public void packetsPending(String sensor, LongSupplier pending) {
+    packetsPending.put(sensor, pending);
   }
 
   /**

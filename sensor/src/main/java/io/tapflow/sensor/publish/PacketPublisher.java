@@ -1,36 +1,35 @@
 package io.tapflow.sensor.publish;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.tapflow.schemas.PacketKind;
 import io.tapflow.schemas.PacketRecord;
-import io.tapflow.schemas.TapflowSerdes;
-import io.tapflow.schemas.TimestampPrecision;
 import io.tapflow.sensor.capture.PacketHandler;
-import io.tapflow.sensor.decode.ConnectionKey;
 import io.tapflow.sensor.decode.DecodeResult;
 import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.SkipReason;
 import io.tapflow.sensor.decode.TcpSegment;
 import io.tapflow.sensor.metrics.SensorMetrics;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.kafka.clients.producer.BufferExhaustedException;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -40,66 +39,93 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>The producer is idempotent with {@code acks=all}, so records of one connection keep their
  * capture order in their partition even when batches are retried. Each record carries the sensor's
- * run id and a sequence number, so a processor can count records lost in between.
+ * run id, a sequence number across the run and one within its partition, so a processor can count
+ * records lost in between. Values are written by {@link PacketRecordEncoder} on the calling thread.
+ *
+ * <p><b>Every packet is accounted for.</b> A packet handed to {@link #onPacket} ends in exactly one
+ * of: published (Kafka acknowledged its record); dropped, by reason: a {@link SkipReason} (no TCP
+ * segment in it), {@value SensorMetrics#BUFFER_FULL} (the producer's buffer was full, see {@link
+ * PublishConfig}), {@value SensorMetrics#PUBLISH_FAILED} (the producer took the record but could
+ * not deliver it: delivery timeout, or still buffered when {@link #close} gave up); or pending
+ * (taken by the producer, not yet settled). So at any moment {@code captured = published + dropped
+ * + pending}, and after {@link #close} {@code pending} is 0 ({@link #accounting()}).
+ *
+ * <p>A record the producer refuses at once (a full buffer, no metadata for the topic) takes no
+ * sequence number, so the numbers on the topic have no gap where the sensor already counted a drop;
+ * a gap on the topic is a record the sensor counted as {@code publish_failed}.
  */
 public final class PacketPublisher implements PacketHandler, AutoCloseable {
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  private static final Duration AWAIT_PARTITIONS = Duration.ofSeconds(60);
 
+  private final PublishConfig config;
   private final String sensorId;
-  private final String interfaceName;
   private final String topic;
-  private final Producer<String, PacketRecord> producer;
+  private final Producer<byte[], byte[]> producer;
   private final SensorMetrics metrics;
   private final PacketDecoder decoder = new PacketDecoder();
   private final String runId = UUID.randomUUID().toString();
-  private final AtomicLong sequence = new AtomicLong();
+  private final PacketRecordEncoder encoder;
+  private final ConnectionKeyCache keys;
+  private final byte[] controlKey;
+
+  private final CounterDataPoint captured;
+  private final CounterDataPoint capturedBytes;
+  private final CounterDataPoint truncated;
+  private final CounterDataPoint[] skipped = new CounterDataPoint[SkipReason.values().length];
+  private final CounterDataPoint bufferFull;
+  private final CounterDataPoint publishFailed;
+  private final Delivery[] deliveries = new Delivery[PacketKind.values().length];
+  private final AtomicLong pending = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
-  private AtomicLongArray partitionSequences = new AtomicLongArray(0);
+
+  // Guarded by this: the key cache, the numbering of records and the thread inside producer.send.
+  private long sequence;
+  private long[] partitionSequences = new long[0];
+  private Thread sending; // also read by the I/O thread, see Delivery
+  private Exception refusal;
+
   private volatile int partitionCount;
   private volatile long lastTimestampNanos;
+  private boolean closed;
 
+  /**
+   * Creates the Kafka producer {@code config} describes.
+   *
+   * @param interfaceName the capture interface, or the capture file's name
+   * @param valueHeader the bytes before each value's Avro body: {@link
+   *     PacketRecordEncoder#header(int)}
+   */
   public PacketPublisher(
+      PublishConfig config,
       String sensorId,
       String interfaceName,
       String topic,
-      Producer<String, PacketRecord> producer,
+      byte[] valueHeader,
       SensorMetrics metrics) {
+    this.config = config;
     this.sensorId = sensorId;
-    this.interfaceName = interfaceName;
     this.topic = topic;
-    this.producer = producer;
     this.metrics = metrics;
+    this.encoder = new PacketRecordEncoder(valueHeader, sensorId, runId, interfaceName);
+    this.keys = new ConnectionKeyCache(sensorId);
+    this.controlKey = sensorId.getBytes(StandardCharsets.UTF_8);
     metrics.initialize(sensorId);
+    captured = metrics.packetsCaptured.labelValues(sensorId);
+    capturedBytes = metrics.bytesCaptured.labelValues(sensorId);
+    truncated = metrics.packetsTruncated.labelValues(sensorId);
+    for (SkipReason reason : SkipReason.values()) {
+      skipped[reason.ordinal()] = metrics.packetsDropped.labelValues(sensorId, reason.code());
+    }
+    bufferFull = metrics.packetsDropped.labelValues(sensorId, SensorMetrics.BUFFER_FULL);
+    publishFailed = metrics.packetsDropped.labelValues(sensorId, SensorMetrics.PUBLISH_FAILED);
+    for (PacketKind kind : PacketKind.values()) {
+      deliveries[kind.ordinal()] = new Delivery(kind);
+    }
+    this.producer =
+        new KafkaProducer<>(
+            config.producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
     metrics.publishRetries(sensorId, this::retries);
-  }
-
-  /** The producer settings tapflow uses; {@code overrides} (any Kafka client setting) win. */
-  public static Properties producerProperties(
-      String bootstrapServers, Map<String, String> overrides) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-    p.putAll(overrides);
-    return p;
-  }
-
-  /** Creates a Kafka producer with {@link #producerProperties}, writing single-object encoding. */
-  public static Producer<String, PacketRecord> createProducer(Properties props) {
-    return createProducer(props, TapflowSerdes.packetRecord().serializer());
-  }
-
-  /**
-   * Creates a Kafka producer with {@link #producerProperties} and {@code values} (the schema
-   * registry wire format, for one).
-   */
-  public static Producer<String, PacketRecord> createProducer(
-      Properties props, Serializer<PacketRecord> values) {
-    return new KafkaProducer<>(props, new StringSerializer(), values);
+    metrics.packetsPending(sensorId, pending::get);
   }
 
   @Override
@@ -110,60 +136,158 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
       byte[] data,
       int capturedLength,
       int wireLength) {
-    metrics.packetsCaptured.labelValues(sensorId).inc();
-    metrics.bytesCaptured.labelValues(sensorId).inc(capturedLength);
+    captured.inc();
+    capturedBytes.inc(capturedLength);
     lastTimestampNanos = timestampNanos;
     DecodeResult result = decoder.decode(linkType, data, capturedLength, wireLength);
     if (result instanceof TcpSegment s) {
       publish(s, linkType, timestampNanos, nanoPrecision, capturedLength, wireLength);
     } else if (result instanceof SkipReason reason) {
-      metrics.packetsDropped.labelValues(sensorId, reason.code()).inc();
+      skipped[reason.ordinal()].inc();
     }
   }
 
   private void publish(
       TcpSegment s, int linkType, long ts, boolean nano, int capturedLength, int wireLength) {
     if (s.isTruncated()) {
-      metrics.packetsTruncated.labelValues(sensorId).inc();
+      truncated.inc();
     }
-    PacketRecord record =
-        PacketRecord.newBuilder()
-            .setKind(PacketKind.SEGMENT)
-            .setSensorId(sensorId)
-            .setSensorSeq(sequence.getAndIncrement())
-            .setSensorRunId(runId)
-            .setTimestamp(instant(ts))
-            .setTimestampPrecision(nano ? TimestampPrecision.NANO : TimestampPrecision.MICRO)
-            .setInterface$(interfaceName)
-            .setLinkType(linkType)
-            .setVlanIds(Arrays.stream(s.vlanIds()).boxed().toList())
-            .setIpVersion(s.ipVersion())
-            .setSrcAddr(ByteBuffer.wrap(s.srcAddr()))
-            .setDstAddr(ByteBuffer.wrap(s.dstAddr()))
-            .setSrcPort(s.srcPort())
-            .setDstPort(s.dstPort())
-            .setSeq(s.seq())
-            .setAck(s.ack())
-            .setFlags(s.flags())
-            .setWindow(s.window())
-            .setPayload(ByteBuffer.wrap(s.payload()))
-            .setPayloadWireLength(s.payloadWireLength())
-            .setCapturedLength(capturedLength)
-            .setWireLength(wireLength)
-            .build();
-    String key = ConnectionKey.of(sensorId, s);
-    send(partitionOf(key), millis(ts), key, record);
+    pending.incrementAndGet();
+    Exception refused;
+    synchronized (this) {
+      refused = sendSegment(keys.find(s), s, linkType, ts, nano, capturedLength, wireLength);
+    }
+    if (refused != null) {
+      pending.decrementAndGet();
+      refused(PacketKind.SEGMENT, refused);
+    }
+  }
+
+  /** Numbers, encodes and sends one segment; returns why the producer refused it, or null. */
+  private Exception sendSegment(
+      ConnectionKeyCache.Entry key,
+      TcpSegment s,
+      int linkType,
+      long ts,
+      boolean nano,
+      int capturedLength,
+      int wireLength) {
+    assert Thread.holdsLock(this);
+    int partition;
+    try {
+      partition = partitionOf(key.hash());
+    } catch (RuntimeException e) {
+      return e; // no metadata for the topic (live: the producer does not wait for it)
+    }
+    byte[] value =
+        encoder.segment(
+            sequence,
+            partitionSequence(partition),
+            ts,
+            nano,
+            linkType,
+            s,
+            capturedLength,
+            wireLength);
+    Exception refused = send(partition, millis(ts), key.key(), value, PacketKind.SEGMENT);
+    if (refused == null) {
+      sequence++;
+      partitionSequences[partition]++;
+    }
+    return refused;
   }
 
   /**
-   * The partition Kafka's default partitioner gives {@code key} (murmur2 of its UTF-8 bytes),
+   * The partition Kafka's default partitioner gives a key whose murmur2 hash is {@code keyHash},
    * chosen here so that each record can carry its sequence number within that partition.
    */
-  private int partitionOf(String key) {
+  private int partitionOf(int keyHash) {
     if (partitionCount == 0) {
       partitionCount = producer.partitionsFor(topic).size();
     }
-    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitionCount;
+    return Utils.toPositive(keyHash) % partitionCount;
+  }
+
+  /** The number the next record sent to {@code partition} gets. */
+  private long partitionSequence(int partition) {
+    assert Thread.holdsLock(this);
+    if (partition >= partitionSequences.length) {
+      partitionSequences = Arrays.copyOf(partitionSequences, partition + 1);
+    }
+    return partitionSequences[partition];
+  }
+
+  /**
+   * Hands one record to the producer; returns why it refused it at once (a full buffer, no
+   * metadata, closed), or null when it took it. Kafka reports most refusals through the callback,
+   * on this thread and before {@code send} returns, rather than by throwing.
+   */
+  private Exception send(
+      int partition, long timestampMillis, byte[] key, byte[] value, PacketKind kind) {
+    assert Thread.holdsLock(this);
+    sending = Thread.currentThread();
+    refusal = null;
+    try {
+      producer.send(
+          new ProducerRecord<>(topic, partition, timestampMillis, key, value),
+          deliveries[kind.ordinal()]);
+    } catch (RuntimeException e) {
+      refusal = e;
+    } finally {
+      sending = null;
+    }
+    return refusal;
+  }
+
+  /** Counts a record the producer refused at once. */
+  private void refused(PacketKind kind, Exception e) {
+    failed.incrementAndGet();
+    deliveries[kind.ordinal()].errors.inc();
+    if (kind == PacketKind.SEGMENT) {
+      (e instanceof BufferExhaustedException ? bufferFull : publishFailed).inc();
+    }
+  }
+
+  /**
+   * Counts what becomes of the records of one kind: delivered or failed, on the producer's I/O
+   * thread; refused, on the thread inside {@link #send}.
+   */
+  private final class Delivery implements Callback {
+    private final PacketKind kind;
+    private final CounterDataPoint published;
+    private final CounterDataPoint errors;
+
+    Delivery(PacketKind kind) {
+      this.kind = kind;
+      this.published =
+          metrics.recordsPublished.labelValues(sensorId, SensorMetrics.kindLabel(kind));
+      this.errors = metrics.publishErrors.labelValues(sensorId, SensorMetrics.kindLabel(kind));
+    }
+
+    @Override
+    public void onCompletion(RecordMetadata metadata, Exception exception) {
+      // `sending` is only ever a thread inside send(), never the producer's I/O thread: a stale
+      // read there cannot be equal, and the sending thread reads its own write.
+      if (Thread.currentThread() == sending) {
+        refusal = exception; // refused before send returned; send's caller counts it
+        return;
+      }
+      if (exception == null) {
+        published.inc();
+        if (kind == PacketKind.HEARTBEAT) {
+          metrics.heartbeatAcknowledged(sensorId);
+        }
+      } else {
+        failed.incrementAndGet();
+        errors.inc();
+        if (kind == PacketKind.SEGMENT) {
+          publishFailed.inc();
+        }
+      }
+      if (kind == PacketKind.SEGMENT) {
+        pending.decrementAndGet();
+      }
+    }
   }
 
   /**
@@ -175,13 +299,35 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   }
 
   /**
-   * Writes a heartbeat (clock 0, which moves no processor clock) to every partition and waits until
-   * each is acknowledged. A new topic's partitions can be listed with a leader before that leader
-   * accepts writes; an idempotent producer whose first batches then fail with NotLeaderOrFollower
-   * while later ones succeed ends in OutOfOrderSequence errors and loses records. One acknowledged
-   * write per partition before the capture's records avoids that.
+   * Waits until the producer knows the topic's partitions (at most 60 s), then writes a heartbeat
+   * (clock 0, which moves no processor clock) to every partition and waits until each is
+   * acknowledged. A new topic's partitions can be listed with a leader before that leader accepts
+   * writes; an idempotent producer whose first batches then fail with NotLeaderOrFollower while
+   * later ones succeed ends in OutOfOrderSequence errors and loses records. One acknowledged write
+   * per partition before the capture's records avoids that.
+   *
+   * @throws TimeoutException when the topic's partitions are not known within 60 s
    */
   public void awaitPartitionsWritable() {
+    long deadline = System.nanoTime() + AWAIT_PARTITIONS.toNanos();
+    while (true) {
+      try {
+        partitionCount = producer.partitionsFor(topic).size();
+        break;
+      } catch (TimeoutException e) {
+        // Live, the producer does not wait for metadata (max.block.ms=0): it asks for the topic's
+        // and refuses at once; ask again until the answer is there.
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new InterruptException(interrupted);
+        }
+      }
+    }
     heartbeat(0);
     producer.flush();
   }
@@ -195,78 +341,19 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     List<PartitionInfo> partitions = producer.partitionsFor(topic);
     partitionCount = partitions.size();
     for (PartitionInfo p : partitions) {
-      PacketRecord record =
-          PacketRecord.newBuilder()
-              .setKind(kind)
-              .setSensorId(sensorId)
-              .setSensorSeq(sequence.getAndIncrement())
-              .setSensorRunId(runId)
-              .setTimestamp(instant(ts))
-              .setInterface$(interfaceName)
-              .setLinkType(-1)
-              .setIpVersion(0)
-              .setSrcAddr(EMPTY)
-              .setDstAddr(EMPTY)
-              .setSrcPort(0)
-              .setDstPort(0)
-              .setSeq(0)
-              .setAck(0)
-              .setFlags(0)
-              .setWindow(0)
-              .setPayload(EMPTY)
-              .setPayloadWireLength(0)
-              .setCapturedLength(0)
-              .setWireLength(0)
-              .build();
-      send(p.partition(), millis(ts), sensorId, record);
-    }
-  }
-
-  /**
-   * Numbers {@code value} within {@code partition} and sends it; one thread at a time, so the
-   * numbers of a partition reach it in order.
-   */
-  private synchronized void send(
-      int partition, long timestampMillis, String key, PacketRecord value) {
-    if (partition >= partitionSequences.length()) {
-      AtomicLongArray grown = new AtomicLongArray(partition + 1);
-      for (int i = 0; i < partitionSequences.length(); i++) {
-        grown.set(i, partitionSequences.get(i));
+      Exception refused;
+      synchronized (this) {
+        int partition = p.partition();
+        byte[] value = encoder.control(kind, sequence, partitionSequence(partition), ts);
+        refused = send(partition, millis(ts), controlKey, value, kind);
+        if (refused == null) {
+          sequence++;
+          partitionSequences[partition]++;
+        }
       }
-      partitionSequences = grown;
-    }
-    value.setPartitionSeq(partitionSequences.getAndIncrement(partition));
-    send(new ProducerRecord<>(topic, partition, timestampMillis, key, value));
-  }
-
-  private void send(ProducerRecord<String, PacketRecord> record) {
-    PacketKind kind = record.value().getKind();
-    try {
-      producer.send(
-          record,
-          (metadata, error) -> {
-            if (error == null) {
-              metrics.recordsPublished.labelValues(sensorId, kind.name().toLowerCase()).inc();
-              if (kind == PacketKind.HEARTBEAT) {
-                metrics.heartbeatAcknowledged(sensorId);
-              }
-            } else {
-              publishFailed(kind);
-            }
-          });
-    } catch (SerializationException e) {
-      // The value serializer runs on this (the capture) thread: a schema registry that cannot be
-      // reached fails the record at once (its client remembers the failure for a while) and the
-      // capture goes on.
-      publishFailed(kind);
-    }
-  }
-
-  private void publishFailed(PacketKind kind) {
-    failed.incrementAndGet();
-    metrics.publishErrors.labelValues(sensorId, kind.name().toLowerCase()).inc();
-    if (kind == PacketKind.SEGMENT) {
-      metrics.packetsDropped.labelValues(sensorId, SensorMetrics.PUBLISH_FAILED).inc();
+      if (refused != null) {
+        refused(kind, refused);
+      }
     }
   }
 
@@ -288,31 +375,104 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     return producer.metrics();
   }
 
-  /** Records sent so far (segments and control records). */
-  public long sent() {
-    return sequence.get();
+  /** Records the producer took so far (segments and control records): the next sequence number. */
+  public synchronized long sent() {
+    return sequence;
   }
 
-  /** Records the producer failed to deliver (after its own retries). */
+  /** Records Kafka acknowledged so far, of every kind. */
+  public long delivered() {
+    long delivered = 0;
+    for (Delivery d : deliveries) {
+      delivered += (long) d.published.get();
+    }
+    return delivered;
+  }
+
+  /** Records not delivered: refused at once, or failed after the producer's retries. */
   public long failed() {
     return failed.get();
   }
 
+  /** Waits until every record taken so far is delivered or failed. */
   public void flush() {
     producer.flush();
   }
 
+  /**
+   * Closes the producer, waiting at most the configured close timeout for buffered records to be
+   * delivered; those still buffered then are failed (and counted). Afterwards nothing is pending.
+   */
   @Override
   public void close() {
-    producer.close();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    producer.close(config.closeTimeout());
   }
 
   private static long millis(long nanos) {
     return Math.max(0, Math.floorDiv(nanos, 1_000_000L));
   }
 
-  private static Instant instant(long nanos) {
-    return Instant.ofEpochSecond(
-        Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+  /** The counters at this moment: {@code captured = published + dropped + pending}. */
+  public Accounting accounting() {
+    Map<String, Long> dropped = new LinkedHashMap<>();
+    for (SkipReason reason : SkipReason.values()) {
+      dropped.put(reason.code(), (long) skipped[reason.ordinal()].get());
+    }
+    dropped.put(SensorMetrics.BUFFER_FULL, (long) bufferFull.get());
+    dropped.put(SensorMetrics.PUBLISH_FAILED, (long) publishFailed.get());
+    return new Accounting(
+        (long) captured.get(),
+        (long) deliveries[PacketKind.SEGMENT.ordinal()].published.get(),
+        dropped,
+        pending.get());
+  }
+
+  /**
+   * What became of the packets handed to the publisher.
+   *
+   * @param captured packets handed to {@link #onPacket}
+   * @param published segments Kafka acknowledged
+   * @param dropped packets not published, by reason (every reason, zeros included)
+   * @param pending segments the producer holds, neither acknowledged nor failed yet
+   */
+  public record Accounting(long captured, long published, Map<String, Long> dropped, long pending) {
+    public Accounting {
+      dropped = Collections.unmodifiableMap(new LinkedHashMap<>(dropped));
+    }
+
+    /** Packets dropped for any reason. */
+    public long droppedTotal() {
+      return dropped.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Whether {@code captured = published + dropped + pending} holds. */
+    public boolean balances() {
+      return captured == published + droppedTotal() + pending;
+    }
+
+    /**
+     * {@code captured=N published=N dropped=N (reason=N ...) pending=N}, the reasons that dropped
+     * anything in declaration order.
+     */
+    @Override
+    public String toString() {
+      StringBuilder sb = new StringBuilder();
+      sb.append("captured=").append(captured).append(" published=").append(published);
+      sb.append(" dropped=").append(droppedTotal()).append(" (");
+      String separator = "";
+      for (Map.Entry<String, Long> e : dropped.entrySet()) {
+        if (e.getValue() > 0) {
+          sb.append(separator).append(e.getKey()).append('=').append(e.getValue());
+          separator = " ";
+        }
+      }
+      return sb.append(") pending=").append(pending).toString();
+    }
   }
 }

@@ -22,7 +22,7 @@ class SensorMetricsTest {
   void initializingASensorStartsEveryDropReasonAndRecordKindAtZero() {
     metrics.initialize("s1");
     List<DataPointSnapshot> drops = points("tapflow_sensor_packets_dropped");
-    assertEquals(SkipReason.values().length + 1, drops.size());
+    assertEquals(SkipReason.values().length + 2, drops.size());
     for (DataPointSnapshot p : drops) {
       assertEquals(0.0, ((CounterDataPointSnapshot) p).getValue());
     }
@@ -31,6 +31,10 @@ class SensorMetricsTest {
         counter(
             "tapflow_sensor_packets_dropped",
             Labels.of("reason", "publish_failed", "sensor", "s1")));
+    assertEquals(
+        0.0,
+        counter(
+            "tapflow_sensor_packets_dropped", Labels.of("reason", "buffer_full", "sensor", "s1")));
     assertEquals(3, points("tapflow_sensor_publish_errors").size());
     assertEquals(3, points("tapflow_sensor_records_published").size());
   }
@@ -63,6 +67,16 @@ class SensorMetricsTest {
     metrics.publishRetries("s1", () -> retries[0]);
     retries[0] = 4;
     assertEquals(4.0, counter("tapflow_sensor_publish_retries", Labels.of("sensor", "s1")));
+  }
+
+  @Test
+  void pendingPacketsAreReadFromThePublisherAtEachScrape() {
+    long[] pending = {0};
+    metrics.packetsPending("s1", () -> pending[0]);
+    pending[0] = 1234;
+    assertEquals(1234.0, gauge("tapflow_sensor_packets_pending", Labels.of("sensor", "s1")));
+    pending[0] = 0;
+    assertEquals(0.0, gauge("tapflow_sensor_packets_pending", Labels.of("sensor", "s1")));
   }
 
   private List<DataPointSnapshot> points(String name) {

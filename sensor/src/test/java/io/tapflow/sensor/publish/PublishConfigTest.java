@@ -1,0 +1,78 @@
+package io.tapflow.sensor.publish;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class PublishConfigTest {
+
+  @Test
+  void liveCaptureNeverWaitsForTheProducerAndKeepsItsMetadataThroughAnOutage() {
+    Properties p = PublishConfig.live("k:9092", Map.of()).producerProperties();
+    assertEquals(0, p.get("max.block.ms"));
+    assertEquals(64L * 1024 * 1024, p.get("buffer.memory"));
+    assertEquals("none", p.get("metadata.recovery.strategy"));
+    assertEquals("k:9092", p.get("bootstrap.servers"));
+    assertEquals(true, p.get("enable.idempotence"));
+    assertEquals("all", p.get("acks"));
+  }
+
+  @Test
+  void aFileWaitsForRoomAsLongAsKafkaSays() {
+    Properties p =
+        PublishConfig.file("k:9092", Map.of("max.block.ms", "5000"))
+            .withBufferBytes(2 * 1024 * 1024)
+            .producerProperties();
+    assertEquals("5000", p.get("max.block.ms"));
+    assertEquals(2L * 1024 * 1024, p.get("buffer.memory"));
+    assertFalse(
+        PublishConfig.file("k:9092", Map.of()).producerProperties().containsKey("max.block.ms"));
+  }
+
+  @Test
+  void clientPropertiesOverrideTheDefaults() {
+    Properties p =
+        PublishConfig.live("k:9092", Map.of("linger.ms", "20", "security.protocol", "SSL"))
+            .producerProperties();
+    assertEquals("20", p.get("linger.ms"));
+    assertEquals("SSL", p.get("security.protocol"));
+  }
+
+  @Test
+  void theBufferIsTheConfigsOwnAndLiveCaptureCannotBeMadeToBlock() {
+    IllegalArgumentException memory =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PublishConfig.file("k:9092", Map.of("buffer.memory", "1000000")));
+    assertEquals(
+        "buffer.memory is the sensor's publish buffer: set it with --publish-buffer-bytes",
+        memory.getMessage());
+    IllegalArgumentException block =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PublishConfig.live("k:9092", Map.of("max.block.ms", "60000")));
+    assertEquals(
+        "max.block.ms cannot be set for live capture: the sensor never blocks on Kafka, it drops"
+            + " and counts what does not fit its publish buffer",
+        block.getMessage());
+    IllegalArgumentException small =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PublishConfig.live("k:9092", Map.of()).withBufferBytes(1024 * 1024 - 1));
+    assertEquals("the publish buffer must be at least 1048576 bytes: 1048575", small.getMessage());
+  }
+
+  @Test
+  void theDefaultsAreStatedOnce() {
+    PublishConfig live = PublishConfig.live("k:9092", Map.of());
+    assertEquals(PublishConfig.DEFAULT_BUFFER_BYTES, live.bufferBytes());
+    assertEquals(Duration.ofSeconds(10), live.closeTimeout());
+    assertEquals(
+        Duration.ofSeconds(3), live.withCloseTimeout(Duration.ofSeconds(3)).closeTimeout());
+  }
+}
