@@ -27,15 +27,19 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Part 3: the processor on Kafka against a plain consumer of the same packets topic, in one run on
- * one embedded broker. {@code ProcessorBench CAPTURE}: publishes the capture once per guarantee,
- * times a plain consumer (bytes only, then with Avro decoding) over it, then the processor with
- * exactly-once v2 and at-least-once from RUNNING to its last commit.
+ * one embedded broker. {@code ProcessorBench CAPTURE [PARTITIONS]}: publishes the capture once per
+ * guarantee to a topic of PARTITIONS partitions (default 1; the processor runs that many stream
+ * threads), times a plain consumer (bytes only, then with Avro decoding) over it, then the
+ * processor with exactly-once v2 and at-least-once from RUNNING to its last commit.
  */
 public final class ProcessorBench {
   private ProcessorBench() {}
 
+  private static int partitions = 1;
+
   public static void main(String[] args) throws Exception {
     Path capture = Path.of(args[0]);
+    partitions = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       // Round 0 warms the JIT up (its figures are printed as warmup_*): in a cold JVM the C1/C2
       // compiler threads take most of the two cores during a 10 s run, which is not the
@@ -58,9 +62,9 @@ public final class ProcessorBench {
     Pipeline.Settings settings =
         new Pipeline.Settings(
             broker.bootstrapServers(),
-            Map.of(),
+            Map.of("num.stream.threads", String.valueOf(partitions)),
             topics,
-            1,
+            partitions,
             1,
             "bench-" + g,
             exactlyOnce,
@@ -113,7 +117,7 @@ public final class ProcessorBench {
     }
   }
 
-  /** The records and value bytes a topic's partition 0 holds (what the run wrote to it). */
+  /** The records and value bytes a topic holds (what the run wrote to it). */
   static void printTopicVolume(Properties client, String topic, String label) {
     Properties c = new Properties();
     c.putAll(client);
@@ -123,11 +127,11 @@ public final class ProcessorBench {
     long n = 0;
     long bytes = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-      long end = consumer.endOffsets(List.of(tp)).get(tp);
-      while (consumer.position(tp) < end) {
+      List<TopicPartition> tps = partitions(consumer, topic);
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           n++;
           bytes += r.value() == null ? 0 : r.value().length;
@@ -151,11 +155,11 @@ public final class ProcessorBench {
     long n = 0;
     long bytes = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-      long end = consumer.endOffsets(List.of(tp)).get(tp);
-      while (consumer.position(tp) < end) {
+      List<TopicPartition> tps = partitions(consumer, topic);
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         ConsumerRecords<byte[], byte[]> rs = consumer.poll(Duration.ofMillis(200));
         for (ConsumerRecord<byte[], byte[]> r : rs) {
           n++;
@@ -173,6 +177,12 @@ public final class ProcessorBench {
         "RESULT consumer_%s_%s records=%d seconds=%.2f records_per_s=%.0f mb=%.1f"
             + " cpu_us_per_record=%.2f%n",
         avro ? "avro" : "bytes", g, n, secs, n / secs, bytes / 1e6, cpuUs / n);
+  }
+
+  private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+    return consumer.partitionsFor(topic).stream()
+        .map(i -> new TopicPartition(topic, i.partition()))
+        .toList();
   }
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
