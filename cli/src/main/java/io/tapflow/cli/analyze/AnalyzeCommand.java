@@ -1,15 +1,15 @@
 package io.tapflow.cli.analyze;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.KafkaOptions;
 import io.tapflow.cli.ListenerProbe;
 import io.tapflow.cli.output.JsonLines;
+import io.tapflow.cli.output.JsonLinesFiles;
+import io.tapflow.processor.output.OutputForwarder;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.Direction;
 import io.tapflow.schemas.WebSocketMessage;
-import java.io.BufferedOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -17,10 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -101,68 +97,72 @@ public final class AnalyzeCommand implements Callable<Integer> {
             Duration.ofMinutes(30),
             kafka.schemaRegistry().orElse(null));
     long started = System.nanoTime();
-    AnalyzeRun.Result r = direct ? DirectAnalysis.run(capture, sensorId) : AnalyzeRun.run(options);
-    double seconds = (System.nanoTime() - started) / 1e9;
-    Files.createDirectories(out);
-    // The four files are independent: written side by side.
-    List<Callable<Void>> writes =
-        List.of(
-            () -> write(out.resolve("messages.jsonl"), r.messages(), JsonLines::message),
-            () -> write(out.resolve("connections.jsonl"), r.connections(), JsonLines::connection),
-            () -> write(out.resolve("chat.jsonl"), r.chat(), JsonLines::chat),
-            () -> write(out.resolve("anomalies.jsonl"), r.anomalies(), JsonLines::anomaly));
-    ExecutorService writers = Executors.newFixedThreadPool(2);
-    try {
-      for (Future<Void> f : writers.invokeAll(writes)) {
-        f.get();
+    AnalyzeSummary summary = new AnalyzeSummary();
+    long packetsRead;
+    long published;
+    long failed;
+    PrometheusRegistry registry;
+    // The four files are written by threads of their own, beside the analysis (direct) or beside
+    // each other (read back from Kafka).
+    try (JsonLinesFiles files = new JsonLinesFiles(out)) {
+      OutputForwarder.Sink both =
+          (output, key, value, ts) -> {
+            files.send(output, key, value, ts);
+            summary.send(output, key, value, ts);
+          };
+      if (direct) {
+        DirectAnalysis.Counts c = DirectAnalysis.run(capture, sensorId, both);
+        packetsRead = c.packetsRead();
+        published = 0;
+        failed = 0;
+        registry = c.registry();
+      } else {
+        AnalyzeRun.Result r = AnalyzeRun.run(options);
+        r.messages().forEach(m -> both.send(OutputForwarder.MESSAGES, null, m, 0));
+        r.connections().forEach(c -> both.send(OutputForwarder.CONNECTIONS, null, c, 0));
+        r.chat().forEach(e -> both.send(OutputForwarder.CHAT, null, e, 0));
+        r.anomalies().forEach(a -> both.send(OutputForwarder.ANOMALIES, null, a, 0));
+        packetsRead = r.packetsRead();
+        published = r.recordsPublished();
+        failed = r.recordsFailed();
+        registry = r.registry();
       }
-    } finally {
-      writers.shutdown();
     }
+    double seconds = (System.nanoTime() - started) / 1e9;
     try (OutputStream o = Files.newOutputStream(out.resolve("metrics.prom"))) {
-      AnalyzeRun.writeMetrics(r.registry(), o);
+      AnalyzeRun.writeMetrics(registry, o);
     }
     if (!quiet) {
-      printSummary(System.out, r, seconds);
+      printSummary(System.out, summary, packetsRead, published, seconds);
     }
-    if (r.recordsFailed() > 0) {
+    if (failed > 0) {
       System.err.printf(
           "tapflow analyze: %d of %d records could not be published to Kafka; the output is"
               + " incomplete (see tapflow_sensor_publish_errors_total)%n",
-          r.recordsFailed(), r.recordsPublished());
+          failed, published);
       return 1;
     }
     return 0;
   }
 
-  private static <T> Void write(Path file, List<T> items, Function<T, ObjectNode> json)
-      throws IOException {
-    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-        JsonLines.Output lines = new JsonLines.Output(o)) {
-      for (T item : items) {
-        lines.write(json.apply(item));
-      }
-    }
-    return null;
-  }
-
-  private void printSummary(PrintStream p, AnalyzeRun.Result r, double seconds) {
+  private void printSummary(
+      PrintStream p, AnalyzeSummary s, long packetsRead, long published, double seconds) {
     if (direct) {
       p.printf(
           "tapflow analyze %s: %d packets read, decoded in this process (no Kafka), %.1f s%n",
-          capture, r.packetsRead(), seconds);
+          capture, packetsRead, seconds);
     } else {
       p.printf(
           "tapflow analyze %s: %d packets read, %d records published, %.1f s%n",
-          capture, r.packetsRead(), r.recordsPublished(), seconds);
+          capture, packetsRead, published, seconds);
     }
     List<ConnectionRecord> finals =
-        r.connections().stream()
-            .filter(ConnectionRecord::getFinal$)
+        s.finals.stream()
             .sorted(java.util.Comparator.comparing(ConnectionRecord::getStartTime))
             .toList();
     p.printf("%nConnections (%d):%n", finals.size());
-    for (ConnectionRecord c : finals) {
+    for (ConnectionRecord c :
+        finals.subList(0, Math.min(finals.size(), AnalyzeSummary.CHAT_SHOWN))) {
       p.printf(
           "  %s  %s -> %s  %s%s  tcp handshake %s  upgrade %s  messages %d/%d  bytes %d/%d%s%n",
           c.getConnectionId(),
@@ -178,32 +178,35 @@ public final class AnalyzeCommand implements Callable<Integer> {
           c.getServerBytes(),
           c.getCloseCode() == null ? "" : "  close " + c.getCloseCode());
     }
-    p.printf("%nMessages: %d", r.messages().size());
-    long toServer =
-        r.messages().stream().filter(m -> m.getDirection() == Direction.CLIENT_TO_SERVER).count();
-    p.printf(" (%d client->server, %d server->client)%n", toServer, r.messages().size() - toServer);
-    List<WebSocketMessage> shown = r.messages().stream().limit(10).toList();
-    for (WebSocketMessage m : shown) {
+    more(p, finals.size() - AnalyzeSummary.CHAT_SHOWN, "connections.jsonl");
+    p.printf("%nMessages: %d", s.messages);
+    p.printf(
+        " (%d client->server, %d server->client)%n",
+        s.clientMessages, s.messages - s.clientMessages);
+    for (WebSocketMessage m : s.firstMessages) {
       p.printf(
           "  %s %s %s %s%n",
           JsonLines.time(m.getTimestamp()), arrow(m.getDirection()), m.getOpcode(), preview(m));
     }
-    if (r.messages().size() > shown.size()) {
-      p.printf(
-          "  ... (%d more in %s)%n",
-          r.messages().size() - shown.size(), out.resolve("messages.jsonl"));
-    }
-    p.printf("%nChat (%d events):%n", r.chat().size());
-    for (String line : chatLines(r.chat())) {
+    more(p, s.messages - s.firstMessages.size(), "messages.jsonl");
+    p.printf("%nChat (%d events):%n", s.chatEvents);
+    for (String line : s.firstChatLines) {
       p.println("  " + line);
     }
-    if (!r.anomalies().isEmpty()) {
-      p.printf("%nAnomalies (%d):%n", r.anomalies().size());
-      r.anomalies().stream()
-          .limit(10)
-          .forEach(a -> p.printf("  %s %s %s%n", a.getConnectionId(), a.getCode(), a.getDetail()));
+    more(p, s.chatLines - s.firstChatLines.size(), "chat.jsonl");
+    if (s.anomalies > 0) {
+      p.printf("%nAnomalies (%d):%n", s.anomalies);
+      s.firstAnomalies.forEach(
+          a -> p.printf("  %s %s %s%n", a.getConnectionId(), a.getCode(), a.getDetail()));
+      more(p, s.anomalies - s.firstAnomalies.size(), "anomalies.jsonl");
     }
     p.printf("%nWrote %s/{messages,connections,chat,anomalies}.jsonl and metrics.prom%n", out);
+  }
+
+  private void more(PrintStream p, long more, String file) {
+    if (more > 0) {
+      p.printf("  ... (%d more in %s)%n", more, out.resolve(file));
+    }
   }
 
   /**
@@ -214,15 +217,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     java.util.Map<String, String> nicks = new java.util.HashMap<>();
     List<String> lines = new java.util.ArrayList<>();
     for (ChatEvent e : events) {
-      if (e.getDirection() != Direction.CLIENT_TO_SERVER) {
-        continue;
-      }
-      if ("login".equals(e.getType()) && e.getNick() != null) {
-        nicks.put(e.getConnectionId(), e.getNick());
-      } else if ("say".equals(e.getType())) {
-        String nick =
-            e.getNick() != null ? e.getNick() : nicks.getOrDefault(e.getConnectionId(), "?");
-        lines.add(nick + ": " + e.getContent());
+      String line = AnalyzeSummary.chatLine(e, nicks);
+      if (line != null) {
+        lines.add(line);
       }
     }
     return lines;

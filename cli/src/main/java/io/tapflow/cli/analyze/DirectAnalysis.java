@@ -1,5 +1,6 @@
 package io.tapflow.cli.analyze;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.analysis.ConnectionTable;
@@ -38,17 +39,45 @@ import org.apache.avro.specific.SpecificRecordBase;
 public final class DirectAnalysis {
   private DirectAnalysis() {}
 
-  /** Analyses {@code capture} as sensor {@code sensorId} would publish it. */
+  /** Analyses {@code capture} as sensor {@code sensorId} would publish it; keeps every record. */
   public static AnalyzeRun.Result run(Path capture, String sensorId) throws CaptureException {
+    Outputs outputs = new Outputs();
+    Counts counts = run(capture, sensorId, outputs);
+    return new AnalyzeRun.Result(
+        outputs.messages,
+        outputs.connections,
+        outputs.chat,
+        outputs.anomalies,
+        counts.packetsRead(),
+        0,
+        0,
+        counts.registry());
+  }
+
+  /**
+   * What a direct run counted besides its records.
+   *
+   * @param packetsRead frames read from the capture
+   * @param registry the run's sensor and processor metrics
+   */
+  public record Counts(long packetsRead, PrometheusRegistry registry) {}
+
+  /**
+   * Analyses {@code capture} as sensor {@code sensorId} would publish it, handing each output
+   * record to {@code sink} as it is made.
+   */
+  public static Counts run(Path capture, String sensorId, OutputForwarder.Sink sink)
+      throws CaptureException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
     SensorMetrics sensorMetrics = new SensorMetrics(registry);
     sensorMetrics.initialize(sensorId);
-    Outputs outputs = new Outputs();
-    OutputForwarder out = new OutputForwarder(outputs, metrics);
+    OutputForwarder out = new OutputForwarder(sink, metrics);
     ConnectionTable table =
         new ConnectionTable(AnalyzerConfig.DEFAULT, new TableEvents(metrics), false);
     PacketDecoder decoder = new PacketDecoder();
+    CounterDataPoint captured = sensorMetrics.packetsCaptured.labelValues(sensorId);
+    CounterDataPoint capturedBytes = sensorMetrics.bytesCaptured.labelValues(sensorId);
     long[] last = {0};
     long read;
     // The sensor's first record is a heartbeat at clock 0 (it moves no clock).
@@ -56,8 +85,8 @@ public final class DirectAnalysis {
     try (PcapSource source = PcapSource.open(CaptureConfig.offline(capture))) {
       source.run(
           (linkType, ts, nano, data, caplen, wirelen) -> {
-            sensorMetrics.packetsCaptured.labelValues(sensorId).inc();
-            sensorMetrics.bytesCaptured.labelValues(sensorId).inc(caplen);
+            captured.inc();
+            capturedBytes.inc(caplen);
             last[0] = ts;
             DecodeResult result = decoder.decode(linkType, data, caplen, wirelen);
             if (result instanceof TcpSegment t) {
@@ -73,15 +102,7 @@ public final class DirectAnalysis {
       sensorMetrics.captureStats(sensorId, source.stats());
     }
     table.endOfCapture(sensorId, last[0], out);
-    return new AnalyzeRun.Result(
-        outputs.messages,
-        outputs.connections,
-        outputs.chat,
-        outputs.anomalies,
-        read,
-        0,
-        0,
-        registry);
+    return new Counts(read, registry);
   }
 
   /** The processor's view of a segment the sensor decoded, captured at {@code timestampNanos}. */
