@@ -51,6 +51,12 @@ public final class HttpLists {
 
   /** Returns whether the comma-separated list holds {@code token}, compared case-insensitively. */
   public static boolean containsToken(String value, String token) {
+    if (value == null) {
+      return false;
+    }
+    if (value.equalsIgnoreCase(token)) {
+      return true; // the usual one-element list ("Upgrade: websocket"), without splitting
+    }
     for (String element : split(value)) {
       if (element.equalsIgnoreCase(token)) {
         return true;
