@@ -11,6 +11,7 @@ import io.tapflow.sensor.capture.PcapSource;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
 import io.tapflow.sensor.publish.PacketRecordEncoder;
+import io.tapflow.sensor.publish.PayloadMode;
 import io.tapflow.sensor.publish.PublishConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -91,6 +92,15 @@ public final class SensorCommand implements Callable<Integer> {
               + " replay waits. Default: ${DEFAULT-VALUE}.")
   long publishBufferBytes = PublishConfig.DEFAULT_BUFFER_BYTES;
 
+  @Option(
+      names = "--payload",
+      description =
+          "What of each segment's payload leaves the host: full, cap:N (the first N bytes) or"
+              + " none (headers and lengths only: the processor still counts every byte, packet"
+              + " and state, and decodes nothing). Default: ${DEFAULT-VALUE}.",
+      converter = PayloadModeConverter.class)
+  PayloadMode payload = PublishConfig.DEFAULT_PAYLOAD;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -102,7 +112,8 @@ public final class SensorCommand implements Callable<Integer> {
     boolean live = file == null;
     PublishConfig publish =
         (live ? PublishConfig.live(bootstrap, props) : PublishConfig.file(bootstrap, props))
-            .withBufferBytes(publishBufferBytes);
+            .withBufferBytes(publishBufferBytes)
+            .withPayload(payload);
     ListenerProbe.check(bootstrap, props);
     ValueSerde<PacketRecord> values = ValueSerdes.of(kafka.schemaRegistry()).packetRecord();
     int schemaId = values.prepareTopic(topics.packets());
@@ -169,8 +180,9 @@ public final class SensorCommand implements Callable<Integer> {
                     }
                   }));
       System.err.printf(
-          "tapflow sensor %s: capturing %s, publishing to %s at %s, /metrics on port %d%n",
-          id, file != null ? file : iface, topics.packets(), bootstrap, server.port());
+          "tapflow sensor %s: capturing %s, publishing to %s at %s, payload %s, /metrics on port"
+              + " %d%n",
+          id, file != null ? file : iface, topics.packets(), bootstrap, payload, server.port());
       source.run(publisher);
       if (!live) {
         publisher.endOfCapture();

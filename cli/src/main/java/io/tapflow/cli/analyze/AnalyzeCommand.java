@@ -3,11 +3,13 @@ package io.tapflow.cli.analyze;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.cli.KafkaOptions;
 import io.tapflow.cli.ListenerProbe;
+import io.tapflow.cli.PayloadModeConverter;
 import io.tapflow.cli.output.JsonLines;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.Direction;
 import io.tapflow.schemas.WebSocketMessage;
+import io.tapflow.sensor.publish.PayloadMode;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -59,6 +61,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
   @Option(names = "--at-least-once", description = "Process at-least-once instead of exactly-once.")
   boolean atLeastOnce;
 
+  @Option(
+      names = "--payload",
+      description =
+          "What of each segment's payload the sensor side publishes: full, cap:N (the first N"
+              + " bytes) or none (headers and lengths only). Default: ${DEFAULT-VALUE}.",
+      converter = PayloadModeConverter.class)
+  PayloadMode payload = PayloadMode.FULL;
+
   @Option(names = "--quiet", description = "Print no summary.")
   boolean quiet;
 
@@ -99,9 +109,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             sensorId,
             !atLeastOnce,
             Duration.ofMinutes(30),
-            kafka.schemaRegistry().orElse(null));
+            kafka.schemaRegistry().orElse(null),
+            payload);
     long started = System.nanoTime();
-    AnalyzeRun.Result r = direct ? DirectAnalysis.run(capture, sensorId) : AnalyzeRun.run(options);
+    AnalyzeRun.Result r =
+        direct ? DirectAnalysis.run(capture, sensorId, payload) : AnalyzeRun.run(options);
     double seconds = (System.nanoTime() - started) / 1e9;
     Files.createDirectories(out);
     // The four files are independent: written side by side.

@@ -20,8 +20,10 @@ import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.SkipReason;
 import io.tapflow.sensor.decode.TcpSegment;
 import io.tapflow.sensor.metrics.SensorMetrics;
+import io.tapflow.sensor.publish.PayloadMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecordBase;
 
@@ -38,8 +40,17 @@ import org.apache.avro.specific.SpecificRecordBase;
 public final class DirectAnalysis {
   private DirectAnalysis() {}
 
-  /** Analyses {@code capture} as sensor {@code sensorId} would publish it. */
+  /** Analyses {@code capture} as sensor {@code sensorId} would publish it, every payload byte. */
   public static AnalyzeRun.Result run(Path capture, String sensorId) throws CaptureException {
+    return run(capture, sensorId, PayloadMode.FULL);
+  }
+
+  /**
+   * Analyses {@code capture} as sensor {@code sensorId} would publish it with payload mode {@code
+   * payload}.
+   */
+  public static AnalyzeRun.Result run(Path capture, String sensorId, PayloadMode payload)
+      throws CaptureException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
     SensorMetrics sensorMetrics = new SensorMetrics(registry);
@@ -64,7 +75,14 @@ public final class DirectAnalysis {
               if (t.isTruncated()) {
                 sensorMetrics.packetsTruncated.labelValues(sensorId).inc();
               }
-              table.segment(ConnectionKey.of(sensorId, t), sensorId, toSegment(t, ts), out);
+              int kept = payload.kept(t.payloadLength());
+              if (kept < t.payloadLength()) {
+                sensorMetrics
+                    .payloadBytesWithheld
+                    .labelValues(sensorId)
+                    .inc(t.payloadLength() - kept);
+              }
+              table.segment(ConnectionKey.of(sensorId, t), sensorId, toSegment(t, kept, ts), out);
             } else if (result instanceof SkipReason reason) {
               sensorMetrics.packetsDropped.labelValues(sensorId, reason.code()).inc();
             }
@@ -86,6 +104,14 @@ public final class DirectAnalysis {
 
   /** The processor's view of a segment the sensor decoded, captured at {@code timestampNanos}. */
   public static Segment toSegment(TcpSegment t, long timestampNanos) {
+    return toSegment(t, t.payloadLength(), timestampNanos);
+  }
+
+  /**
+   * The processor's view of a segment the sensor decoded, captured at {@code timestampNanos}, that
+   * carries the first {@code payloadKept} of its captured payload bytes.
+   */
+  public static Segment toSegment(TcpSegment t, int payloadKept, long timestampNanos) {
     return new Segment(
         t.srcAddr(),
         t.srcPort(),
@@ -95,7 +121,7 @@ public final class DirectAnalysis {
         t.ack(),
         t.flags(),
         t.window(),
-        t.payload(),
+        Arrays.copyOfRange(t.frame(), t.payloadOffset(), t.payloadOffset() + payloadKept),
         t.payloadWireLength(),
         timestampNanos);
   }

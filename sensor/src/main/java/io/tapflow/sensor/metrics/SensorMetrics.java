@@ -34,6 +34,7 @@ public final class SensorMetrics {
   public final Counter bytesCaptured;
   public final Counter packetsDropped;
   public final Counter packetsTruncated;
+  public final Counter payloadBytesWithheld;
   public final Counter recordsPublished;
   public final Counter publishErrors;
 
@@ -72,6 +73,16 @@ public final class SensorMetrics {
             .name("tapflow_sensor_packets_truncated_total")
             .help("Published TCP segments whose payload was cut by the snaplen.")
             .labelNames("sensor")
+            .register(registry);
+    payloadBytesWithheld =
+        Counter.builder()
+            .name("tapflow_sensor_payload_withheld_bytes_total")
+            .help(
+                "Captured TCP payload bytes the sensor left out of the records it handed to Kafka,"
+                    + " by its payload mode (--payload cap:N or none); the records keep the"
+                    + " payload's wire length.")
+            .labelNames("sensor")
+            .unit(Unit.BYTES)
             .register(registry);
     recordsPublished =
         Counter.builder()
@@ -151,6 +162,7 @@ public final class SensorMetrics {
     packetsCaptured.labelValues(sensor);
     bytesCaptured.labelValues(sensor);
     packetsTruncated.labelValues(sensor);
+    payloadBytesWithheld.labelValues(sensor);
     for (SkipReason reason : SkipReason.values()) {
       packetsDropped.labelValues(sensor, reason.code());
     }

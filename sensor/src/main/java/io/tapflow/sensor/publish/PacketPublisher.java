@@ -53,6 +53,10 @@ import org.apache.kafka.common.utils.Utils;
  * <p>A record the producer refuses at once (a full buffer, no metadata for the topic) takes no
  * sequence number, so the numbers on the topic have no gap where the sensor already counted a drop;
  * a gap on the topic is a record the sensor counted as {@code publish_failed}.
+ *
+ * <p><b>Payload.</b> Each segment's record carries the first {@link PayloadMode#kept} bytes of its
+ * captured payload ({@link PublishConfig#payload()}) and always its wire length; the bytes left out
+ * are counted ({@code tapflow_sensor_payload_withheld_bytes_total}).
  */
 public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private static final Duration AWAIT_PARTITIONS = Duration.ofSeconds(60);
@@ -64,6 +68,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final SensorMetrics metrics;
   private final PacketDecoder decoder = new PacketDecoder();
   private final String runId = UUID.randomUUID().toString();
+  private final PayloadMode payload;
   private final PacketRecordEncoder encoder;
   private final ConnectionKeyCache keys;
   private final byte[] controlKey;
@@ -71,6 +76,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final CounterDataPoint captured;
   private final CounterDataPoint capturedBytes;
   private final CounterDataPoint truncated;
+  private final CounterDataPoint withheld;
   private final CounterDataPoint[] skipped = new CounterDataPoint[SkipReason.values().length];
   private final CounterDataPoint bufferFull;
   private final CounterDataPoint publishFailed;
@@ -106,6 +112,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     this.sensorId = sensorId;
     this.topic = topic;
     this.metrics = metrics;
+    this.payload = config.payload();
     this.encoder = new PacketRecordEncoder(valueHeader, sensorId, runId, interfaceName);
     this.keys = new ConnectionKeyCache(sensorId);
     this.controlKey = sensorId.getBytes(StandardCharsets.UTF_8);
@@ -113,6 +120,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     captured = metrics.packetsCaptured.labelValues(sensorId);
     capturedBytes = metrics.bytesCaptured.labelValues(sensorId);
     truncated = metrics.packetsTruncated.labelValues(sensorId);
+    withheld = metrics.payloadBytesWithheld.labelValues(sensorId);
     for (SkipReason reason : SkipReason.values()) {
       skipped[reason.ordinal()] = metrics.packetsDropped.labelValues(sensorId, reason.code());
     }
@@ -152,21 +160,28 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     if (s.isTruncated()) {
       truncated.inc();
     }
+    int kept = payload.kept(s.payloadLength());
     pending.incrementAndGet();
     Exception refused;
     synchronized (this) {
-      refused = sendSegment(keys.find(s), s, linkType, ts, nano, capturedLength, wireLength);
+      refused = sendSegment(keys.find(s), s, kept, linkType, ts, nano, capturedLength, wireLength);
     }
     if (refused != null) {
       pending.decrementAndGet();
       refused(PacketKind.SEGMENT, refused);
+    } else if (kept < s.payloadLength()) {
+      withheld.inc(s.payloadLength() - kept);
     }
   }
 
-  /** Numbers, encodes and sends one segment; returns why the producer refused it, or null. */
+  /**
+   * Numbers, encodes (with the first {@code kept} payload bytes) and sends one segment; returns why
+   * the producer refused it, or null.
+   */
   private Exception sendSegment(
       ConnectionKeyCache.Entry key,
       TcpSegment s,
+      int kept,
       int linkType,
       long ts,
       boolean nano,
@@ -187,6 +202,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
             nano,
             linkType,
             s,
+            kept,
             capturedLength,
             wireLength);
     Exception refused = send(partition, millis(ts), key.key(), value, PacketKind.SEGMENT);

@@ -8,8 +8,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Configures how a {@link PacketPublisher} hands records to Kafka; immutable, with every default
- * stated here.
+ * Configures a {@link PacketPublisher}: what its records carry and how it hands them to Kafka;
+ * immutable, with every default stated here.
  *
  * <p>The bounded buffer between the capture and the broker is the Kafka producer's own ({@code
  * buffer.memory}, here {@link #bufferBytes}): records wait there, compressed in their batches,
@@ -39,13 +39,16 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *     than waited for (file)
  * @param closeTimeout how long {@link PacketPublisher#close} waits for buffered records to be
  *     delivered before failing them
+ * @param payload how much of each segment's captured payload its record carries ({@link
+ *     PayloadMode}: full, cap:N, none)
  */
 public record PublishConfig(
     String bootstrapServers,
     Map<String, String> clientProperties,
     long bufferBytes,
     boolean dropWhenFull,
-    Duration closeTimeout) {
+    Duration closeTimeout,
+    PayloadMode payload) {
 
   /**
    * Default buffer: 64 MiB. At the about 170 bytes a record of the benchmark's chat traffic takes
@@ -63,11 +66,15 @@ public record PublishConfig(
    */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Default payload mode: every captured byte. */
+  public static final PayloadMode DEFAULT_PAYLOAD = PayloadMode.FULL;
+
   /** Checks the buffer size and, when live, that the client settings leave buffering to it. */
   public PublishConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     clientProperties = Map.copyOf(clientProperties);
     Objects.requireNonNull(closeTimeout, "closeTimeout");
+    Objects.requireNonNull(payload, "payload");
     if (bufferBytes < MIN_BUFFER_BYTES) {
       throw new IllegalArgumentException(
           "the publish buffer must be at least " + MIN_BUFFER_BYTES + " bytes: " + bufferBytes);
@@ -86,25 +93,41 @@ public record PublishConfig(
   /** Live capture: a full buffer drops the packet; the default buffer and close timeout. */
   public static PublishConfig live(String bootstrapServers, Map<String, String> clientProperties) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, DEFAULT_BUFFER_BYTES, true, DEFAULT_CLOSE_TIMEOUT);
+        bootstrapServers,
+        clientProperties,
+        DEFAULT_BUFFER_BYTES,
+        true,
+        DEFAULT_CLOSE_TIMEOUT,
+        DEFAULT_PAYLOAD);
   }
 
   /** A capture file: a full buffer makes the reader wait; the default buffer and close timeout. */
   public static PublishConfig file(String bootstrapServers, Map<String, String> clientProperties) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, DEFAULT_BUFFER_BYTES, false, DEFAULT_CLOSE_TIMEOUT);
+        bootstrapServers,
+        clientProperties,
+        DEFAULT_BUFFER_BYTES,
+        false,
+        DEFAULT_CLOSE_TIMEOUT,
+        DEFAULT_PAYLOAD);
   }
 
   /** Returns a copy with another buffer size. */
   public PublishConfig withBufferBytes(long bufferBytes) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout);
+        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout, payload);
   }
 
   /** Returns a copy with another close timeout. */
   public PublishConfig withCloseTimeout(Duration closeTimeout) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout);
+        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout, payload);
+  }
+
+  /** Returns a copy with another payload mode. */
+  public PublishConfig withPayload(PayloadMode payload) {
+    return new PublishConfig(
+        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout, payload);
   }
 
   /**

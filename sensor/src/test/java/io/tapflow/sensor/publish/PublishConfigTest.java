@@ -74,5 +74,14 @@ class PublishConfigTest {
     assertEquals(Duration.ofSeconds(10), live.closeTimeout());
     assertEquals(
         Duration.ofSeconds(3), live.withCloseTimeout(Duration.ofSeconds(3)).closeTimeout());
+    assertEquals(PayloadMode.FULL, live.payload());
+    assertEquals(PayloadMode.FULL, PublishConfig.file("k:9092", Map.of()).payload());
+    PublishConfig changed =
+        live.withPayload(PayloadMode.NONE)
+            .withBufferBytes(2 * 1024 * 1024)
+            .withCloseTimeout(Duration.ofSeconds(4));
+    assertEquals(PayloadMode.NONE, changed.payload());
+    assertEquals(2L * 1024 * 1024, changed.bufferBytes());
+    assertEquals(Duration.ofSeconds(4), changed.closeTimeout());
   }
 }
