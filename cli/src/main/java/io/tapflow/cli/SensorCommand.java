@@ -13,6 +13,7 @@ import io.tapflow.sensor.publish.PacketPublisher;
 import io.tapflow.sensor.publish.PacketRecordEncoder;
 import io.tapflow.sensor.publish.PayloadMode;
 import io.tapflow.sensor.publish.PublishConfig;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -101,6 +102,14 @@ public final class SensorCommand implements Callable<Integer> {
       converter = PayloadModeConverter.class)
   PayloadMode payload = PublishConfig.DEFAULT_PAYLOAD;
 
+  @Option(
+      names = "--state-file",
+      description =
+          "Keep the run id and sequence numbers in this file (written every second and at a"
+              + " clean stop; its directory must exist), so that a restarted sensor continues"
+              + " them and the processors count the records lost in between. Default: none.")
+  Path stateFile;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -113,7 +122,8 @@ public final class SensorCommand implements Callable<Integer> {
     PublishConfig publish =
         (live ? PublishConfig.live(bootstrap, props) : PublishConfig.file(bootstrap, props))
             .withBufferBytes(publishBufferBytes)
-            .withPayload(payload);
+            .withPayload(payload)
+            .withStateFile(stateFile);
     ListenerProbe.check(bootstrap, props);
     ValueSerde<PacketRecord> values = ValueSerdes.of(kafka.schemaRegistry()).packetRecord();
     int schemaId = values.prepareTopic(topics.packets());
@@ -136,12 +146,12 @@ public final class SensorCommand implements Callable<Integer> {
     CountDownLatch finished = new CountDownLatch(1);
     try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PacketPublisher publisher =
-            new PacketPublisher(
+            publisher(
                 publish,
                 id,
                 live ? iface : file.getFileName().toString(),
-                topics.packets(),
-                PacketRecordEncoder.header(schemaId),
+                topics,
+                schemaId,
                 metrics);
         PcapSource source = PcapSource.open(capture)) {
       kafkaMetrics.add("producer", publisher::kafkaMetrics);
@@ -179,6 +189,10 @@ public final class SensorCommand implements Callable<Integer> {
                       Thread.currentThread().interrupt();
                     }
                   }));
+      if (stateFile != null) {
+        System.err.printf(
+            "tapflow sensor %s: %s: %s%n", id, stateFile, publisher.start().describe());
+      }
       System.err.printf(
           "tapflow sensor %s: capturing %s, publishing to %s at %s, payload %s, /metrics on port"
               + " %d%n",
@@ -203,10 +217,36 @@ public final class SensorCommand implements Callable<Integer> {
           stats.received(),
           stats.droppedByKernel(),
           stats.droppedByInterface());
+      if (stateFile != null) {
+        System.err.printf(
+            "tapflow sensor %s: %s: run %s stopped cleanly, next sensorSeq %d%n",
+            id, stateFile, publisher.start().runId(), publisher.nextSensorSeq());
+      }
     } finally {
       timer.shutdownNow();
       finished.countDown();
     }
     return 0;
+  }
+
+  /** The publisher; a state file it cannot use ends the command with the reason. */
+  private static PacketPublisher publisher(
+      PublishConfig publish,
+      String id,
+      String interfaceName,
+      Topics topics,
+      int schemaId,
+      SensorMetrics metrics) {
+    try {
+      return new PacketPublisher(
+          publish,
+          id,
+          interfaceName,
+          topics.packets(),
+          PacketRecordEncoder.header(schemaId),
+          metrics);
+    } catch (UncheckedIOException e) {
+      throw new CommandFailure(e.getMessage());
+    }
   }
 }

@@ -35,6 +35,7 @@ public final class SensorMetrics {
   public final Counter packetsDropped;
   public final Counter packetsTruncated;
   public final Counter payloadBytesWithheld;
+  public final Counter stateWriteErrors;
   public final Counter recordsPublished;
   public final Counter publishErrors;
 
@@ -83,6 +84,15 @@ public final class SensorMetrics {
                     + " payload's wire length.")
             .labelNames("sensor")
             .unit(Unit.BYTES)
+            .register(registry);
+    stateWriteErrors =
+        Counter.builder()
+            .name("tapflow_sensor_state_write_errors_total")
+            .help(
+                "Writes of the sensor's state file (--state-file) that failed. While they fail, the"
+                    + " file keeps older numbers, and after a crash more lost records go"
+                    + " uncounted.")
+            .labelNames("sensor")
             .register(registry);
     recordsPublished =
         Counter.builder()
@@ -163,6 +173,7 @@ public final class SensorMetrics {
     bytesCaptured.labelValues(sensor);
     packetsTruncated.labelValues(sensor);
     payloadBytesWithheld.labelValues(sensor);
+    stateWriteErrors.labelValues(sensor);
     for (SkipReason reason : SkipReason.values()) {
       packetsDropped.labelValues(sensor, reason.code());
     }
