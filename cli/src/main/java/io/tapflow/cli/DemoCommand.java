@@ -8,6 +8,7 @@ import io.tapflow.cli.tail.TopicTail;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
+import io.tapflow.sensor.publish.PayloadMode;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -36,6 +37,14 @@ public final class DemoCommand implements Callable<Integer> {
   String filter = "tcp";
 
   @Option(
+      names = "--payload",
+      description =
+          "What of each segment's payload the sensor publishes: full, cap:N (the first N bytes)"
+              + " or none (headers and lengths only). Default: ${DEFAULT-VALUE}.",
+      converter = PayloadModeConverter.class)
+  PayloadMode payload = PayloadMode.FULL;
+
+  @Option(
       names = "--metrics-address",
       description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
   String metricsAddress = "127.0.0.1:9467";
@@ -55,7 +64,9 @@ public final class DemoCommand implements Callable<Integer> {
                     "tapflow-demo",
                     true,
                     "demo",
-                    iface),
+                    iface,
+                    null,
+                    payload),
                 registry);
         MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PcapSource source = PcapSource.open(CaptureConfig.live(iface).withFilter(filter))) {

@@ -12,6 +12,7 @@ import io.tapflow.schemas.ValueSerdes;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
 import io.tapflow.sensor.publish.PacketRecordEncoder;
+import io.tapflow.sensor.publish.PayloadMode;
 import io.tapflow.sensor.publish.PublishConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,7 @@ public final class Pipeline implements AutoCloseable {
    * @param interfaceName the interface (or file) name on the packet records
    * @param schemaRegistry the registry every value is written through (its wire format), or null
    *     for single-object encoding
+   * @param payload what of each segment's payload the sensor side publishes ({@link PayloadMode})
    */
   public record Settings(
       String bootstrapServers,
@@ -72,7 +74,34 @@ public final class Pipeline implements AutoCloseable {
       boolean exactlyOnce,
       String sensorId,
       String interfaceName,
-      SchemaRegistrySettings schemaRegistry) {
+      SchemaRegistrySettings schemaRegistry,
+      PayloadMode payload) {
+
+    /** Settings that publish every payload byte. */
+    public Settings(
+        String bootstrapServers,
+        Map<String, String> clientProperties,
+        Topics topics,
+        int partitions,
+        int replicationFactor,
+        String applicationId,
+        boolean exactlyOnce,
+        String sensorId,
+        String interfaceName,
+        SchemaRegistrySettings schemaRegistry) {
+      this(
+          bootstrapServers,
+          clientProperties,
+          topics,
+          partitions,
+          replicationFactor,
+          applicationId,
+          exactlyOnce,
+          sensorId,
+          interfaceName,
+          schemaRegistry,
+          PayloadMode.FULL);
+    }
 
     /** Settings that write single-object encoding. */
     public Settings(
@@ -120,7 +149,25 @@ public final class Pipeline implements AutoCloseable {
           + interfaceName
           + ", schemaRegistry="
           + (schemaRegistry == null ? null : schemaRegistry.url())
+          + ", payload="
+          + payload
           + "]";
+    }
+
+    /** These settings with the sensor side publishing payloads as {@code payload} says. */
+    public Settings withPayload(PayloadMode payload) {
+      return new Settings(
+          bootstrapServers,
+          clientProperties,
+          topics,
+          partitions,
+          replicationFactor,
+          applicationId,
+          exactlyOnce,
+          sensorId,
+          interfaceName,
+          schemaRegistry,
+          payload);
     }
   }
 
@@ -150,7 +197,8 @@ public final class Pipeline implements AutoCloseable {
     this.sensorMetrics = new SensorMetrics(sensorRegistry);
     this.publisher =
         new PacketPublisher(
-            PublishConfig.file(settings.bootstrapServers(), settings.clientProperties()),
+            PublishConfig.file(settings.bootstrapServers(), settings.clientProperties())
+                .withPayload(settings.payload()),
             settings.sensorId(),
             settings.interfaceName(),
             settings.topics().packets(),

@@ -11,7 +11,9 @@ import io.tapflow.sensor.capture.PcapSource;
 import io.tapflow.sensor.metrics.SensorMetrics;
 import io.tapflow.sensor.publish.PacketPublisher;
 import io.tapflow.sensor.publish.PacketRecordEncoder;
+import io.tapflow.sensor.publish.PayloadMode;
 import io.tapflow.sensor.publish.PublishConfig;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -91,6 +93,23 @@ public final class SensorCommand implements Callable<Integer> {
               + " replay waits. Default: ${DEFAULT-VALUE}.")
   long publishBufferBytes = PublishConfig.DEFAULT_BUFFER_BYTES;
 
+  @Option(
+      names = "--payload",
+      description =
+          "What of each segment's payload leaves the host: full, cap:N (the first N bytes) or"
+              + " none (headers and lengths only: the processor still counts every byte, packet"
+              + " and state, and decodes nothing). Default: ${DEFAULT-VALUE}.",
+      converter = PayloadModeConverter.class)
+  PayloadMode payload = PublishConfig.DEFAULT_PAYLOAD;
+
+  @Option(
+      names = "--state-file",
+      description =
+          "Keep the run id and sequence numbers in this file (written every second and at a"
+              + " clean stop; its directory must exist), so that a restarted sensor continues"
+              + " them and the processors count the records lost in between. Default: none.")
+  Path stateFile;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -102,7 +121,9 @@ public final class SensorCommand implements Callable<Integer> {
     boolean live = file == null;
     PublishConfig publish =
         (live ? PublishConfig.live(bootstrap, props) : PublishConfig.file(bootstrap, props))
-            .withBufferBytes(publishBufferBytes);
+            .withBufferBytes(publishBufferBytes)
+            .withPayload(payload)
+            .withStateFile(stateFile);
     ListenerProbe.check(bootstrap, props);
     ValueSerde<PacketRecord> values = ValueSerdes.of(kafka.schemaRegistry()).packetRecord();
     int schemaId = values.prepareTopic(topics.packets());
@@ -125,12 +146,12 @@ public final class SensorCommand implements Callable<Integer> {
     CountDownLatch finished = new CountDownLatch(1);
     try (MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PacketPublisher publisher =
-            new PacketPublisher(
+            publisher(
                 publish,
                 id,
                 live ? iface : file.getFileName().toString(),
-                topics.packets(),
-                PacketRecordEncoder.header(schemaId),
+                topics,
+                schemaId,
                 metrics);
         PcapSource source = PcapSource.open(capture)) {
       kafkaMetrics.add("producer", publisher::kafkaMetrics);
@@ -168,9 +189,14 @@ public final class SensorCommand implements Callable<Integer> {
                       Thread.currentThread().interrupt();
                     }
                   }));
+      if (stateFile != null) {
+        System.err.printf(
+            "tapflow sensor %s: %s: %s%n", id, stateFile, publisher.start().describe());
+      }
       System.err.printf(
-          "tapflow sensor %s: capturing %s, publishing to %s at %s, /metrics on port %d%n",
-          id, file != null ? file : iface, topics.packets(), bootstrap, server.port());
+          "tapflow sensor %s: capturing %s, publishing to %s at %s, payload %s, /metrics on port"
+              + " %d%n",
+          id, file != null ? file : iface, topics.packets(), bootstrap, payload, server.port());
       source.run(publisher);
       if (!live) {
         publisher.endOfCapture();
@@ -191,10 +217,36 @@ public final class SensorCommand implements Callable<Integer> {
           stats.received(),
           stats.droppedByKernel(),
           stats.droppedByInterface());
+      if (stateFile != null) {
+        System.err.printf(
+            "tapflow sensor %s: %s: run %s stopped cleanly, next sensorSeq %d%n",
+            id, stateFile, publisher.start().runId(), publisher.nextSensorSeq());
+      }
     } finally {
       timer.shutdownNow();
       finished.countDown();
     }
     return 0;
+  }
+
+  /** The publisher; a state file it cannot use ends the command with the reason. */
+  private static PacketPublisher publisher(
+      PublishConfig publish,
+      String id,
+      String interfaceName,
+      Topics topics,
+      int schemaId,
+      SensorMetrics metrics) {
+    try {
+      return new PacketPublisher(
+          publish,
+          id,
+          interfaceName,
+          topics.packets(),
+          PacketRecordEncoder.header(schemaId),
+          metrics);
+    } catch (UncheckedIOException e) {
+      throw new CommandFailure(e.getMessage());
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.tapflow.cli.analyze;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.KafkaOptions;
 import io.tapflow.cli.ListenerProbe;
+import io.tapflow.cli.PayloadModeConverter;
 import io.tapflow.cli.output.JsonLines;
 import io.tapflow.cli.output.JsonLinesFiles;
 import io.tapflow.processor.output.OutputForwarder;
@@ -10,6 +11,7 @@ import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.Direction;
 import io.tapflow.schemas.WebSocketMessage;
+import io.tapflow.sensor.publish.PayloadMode;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -59,6 +61,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
   boolean quiet;
 
   @Option(
+      names = "--payload",
+      description =
+          "What of each segment's payload the sensor side publishes: full, cap:N (the first N"
+              + " bytes) or none (headers and lengths only). Default: ${DEFAULT-VALUE}.",
+      converter = PayloadModeConverter.class)
+  PayloadMode payload = PayloadMode.FULL;
+
+  @Option(
       names = "--direct",
       description =
           "Decode in this process without Kafka (no broker, no topics): the processor's analysis"
@@ -95,7 +105,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             sensorId,
             !atLeastOnce,
             Duration.ofMinutes(30),
-            kafka.schemaRegistry().orElse(null));
+            kafka.schemaRegistry().orElse(null),
+            payload);
     long started = System.nanoTime();
     AnalyzeSummary summary = new AnalyzeSummary();
     long packetsRead;
@@ -111,7 +122,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             summary.send(output, key, value, ts);
           };
       if (direct) {
-        DirectAnalysis.Counts c = DirectAnalysis.run(capture, sensorId, both);
+        DirectAnalysis.Counts c = DirectAnalysis.run(capture, sensorId, payload, both);
         packetsRead = c.packetsRead();
         published = 0;
         failed = 0;

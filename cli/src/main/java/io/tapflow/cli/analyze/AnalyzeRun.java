@@ -14,6 +14,7 @@ import io.tapflow.schemas.WebSocketMessage;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.CaptureException;
 import io.tapflow.sensor.capture.PcapSource;
+import io.tapflow.sensor.publish.PayloadMode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -44,6 +45,7 @@ public final class AnalyzeRun {
    * @param timeout how long to wait for the processor to catch up
    * @param schemaRegistry the registry every value is written through (its wire format), or null
    *     for single-object encoding
+   * @param payload what of each segment's payload the sensor side publishes ({@link PayloadMode})
    */
   public record Options(
       Path capture,
@@ -54,7 +56,32 @@ public final class AnalyzeRun {
       String sensorId,
       boolean exactlyOnce,
       Duration timeout,
-      SchemaRegistrySettings schemaRegistry) {
+      SchemaRegistrySettings schemaRegistry,
+      PayloadMode payload) {
+
+    /** Options that publish every payload byte. */
+    public Options(
+        Path capture,
+        String bootstrapServers,
+        Map<String, String> clientProperties,
+        String topicPrefix,
+        int partitions,
+        String sensorId,
+        boolean exactlyOnce,
+        Duration timeout,
+        SchemaRegistrySettings schemaRegistry) {
+      this(
+          capture,
+          bootstrapServers,
+          clientProperties,
+          topicPrefix,
+          partitions,
+          sensorId,
+          exactlyOnce,
+          timeout,
+          schemaRegistry,
+          PayloadMode.FULL);
+    }
 
     /** Options that write single-object encoding. */
     public Options(
@@ -93,7 +120,23 @@ public final class AnalyzeRun {
           sensorId,
           exactlyOnce,
           timeout,
-          registry);
+          registry,
+          payload);
+    }
+
+    /** These options with the sensor side publishing payloads as {@code payload} says. */
+    public Options withPayload(PayloadMode payload) {
+      return new Options(
+          capture,
+          bootstrapServers,
+          clientProperties,
+          topicPrefix,
+          partitions,
+          sensorId,
+          exactlyOnce,
+          timeout,
+          schemaRegistry,
+          payload);
     }
 
     /** Every option, but only the names of the client properties: their values may be secrets. */
@@ -117,6 +160,8 @@ public final class AnalyzeRun {
           + timeout
           + ", schemaRegistry="
           + (schemaRegistry == null ? null : schemaRegistry.url())
+          + ", payload="
+          + payload
           + "]";
     }
   }
@@ -171,7 +216,8 @@ public final class AnalyzeRun {
             options.exactlyOnce(),
             options.sensorId(),
             options.capture().getFileName().toString(),
-            options.schemaRegistry());
+            options.schemaRegistry(),
+            options.payload());
     try (Pipeline pipeline = Pipeline.create(settings, registry)) {
       pipeline.startProcessor();
       long packetsRead;

@@ -21,8 +21,10 @@ import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.SkipReason;
 import io.tapflow.sensor.decode.TcpSegment;
 import io.tapflow.sensor.metrics.SensorMetrics;
+import io.tapflow.sensor.publish.PayloadMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecordBase;
 
@@ -41,8 +43,17 @@ public final class DirectAnalysis {
 
   /** Analyses {@code capture} as sensor {@code sensorId} would publish it; keeps every record. */
   public static AnalyzeRun.Result run(Path capture, String sensorId) throws CaptureException {
+    return run(capture, sensorId, PayloadMode.FULL);
+  }
+
+  /**
+   * Analyses {@code capture} as sensor {@code sensorId} would publish it with payload mode {@code
+   * payload}; keeps every record.
+   */
+  public static AnalyzeRun.Result run(Path capture, String sensorId, PayloadMode payload)
+      throws CaptureException {
     Outputs outputs = new Outputs();
-    Counts counts = run(capture, sensorId, outputs);
+    Counts counts = run(capture, sensorId, payload, outputs);
     return new AnalyzeRun.Result(
         outputs.messages,
         outputs.connections,
@@ -63,10 +74,11 @@ public final class DirectAnalysis {
   public record Counts(long packetsRead, PrometheusRegistry registry) {}
 
   /**
-   * Analyses {@code capture} as sensor {@code sensorId} would publish it, handing each output
-   * record to {@code sink} as it is made.
+   * Analyses {@code capture} as sensor {@code sensorId} would publish it with payload mode {@code
+   * payload}, handing each output record to {@code sink} as it is made.
    */
-  public static Counts run(Path capture, String sensorId, OutputForwarder.Sink sink)
+  public static Counts run(
+      Path capture, String sensorId, PayloadMode payload, OutputForwarder.Sink sink)
       throws CaptureException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
@@ -78,6 +90,7 @@ public final class DirectAnalysis {
     PacketDecoder decoder = new PacketDecoder();
     CounterDataPoint captured = sensorMetrics.packetsCaptured.labelValues(sensorId);
     CounterDataPoint capturedBytes = sensorMetrics.bytesCaptured.labelValues(sensorId);
+    CounterDataPoint withheld = sensorMetrics.payloadBytesWithheld.labelValues(sensorId);
     long[] last = {0};
     long read;
     // The sensor's first record is a heartbeat at clock 0 (it moves no clock).
@@ -93,7 +106,11 @@ public final class DirectAnalysis {
               if (t.isTruncated()) {
                 sensorMetrics.packetsTruncated.labelValues(sensorId).inc();
               }
-              table.segment(ConnectionKey.of(sensorId, t), sensorId, toSegment(t, ts), out);
+              int kept = payload.kept(t.payloadLength());
+              if (kept < t.payloadLength()) {
+                withheld.inc(t.payloadLength() - kept);
+              }
+              table.segment(ConnectionKey.of(sensorId, t), sensorId, toSegment(t, kept, ts), out);
             } else if (result instanceof SkipReason reason) {
               sensorMetrics.packetsDropped.labelValues(sensorId, reason.code()).inc();
             }
@@ -107,6 +124,14 @@ public final class DirectAnalysis {
 
   /** The processor's view of a segment the sensor decoded, captured at {@code timestampNanos}. */
   public static Segment toSegment(TcpSegment t, long timestampNanos) {
+    return toSegment(t, t.payloadLength(), timestampNanos);
+  }
+
+  /**
+   * The processor's view of a segment the sensor decoded, captured at {@code timestampNanos}, that
+   * carries the first {@code payloadKept} of its captured payload bytes.
+   */
+  public static Segment toSegment(TcpSegment t, int payloadKept, long timestampNanos) {
     return new Segment(
         t.srcAddr(),
         t.srcPort(),
@@ -116,7 +141,7 @@ public final class DirectAnalysis {
         t.ack(),
         t.flags(),
         t.window(),
-        t.payload(),
+        Arrays.copyOfRange(t.frame(), t.payloadOffset(), t.payloadOffset() + payloadKept),
         t.payloadWireLength(),
         timestampNanos);
   }

@@ -89,6 +89,11 @@ class ComposeStackTest {
     assertEquals("host", sensor.path("network_mode").asText());
     assertEquals(List.of("ALL"), texts(sensor.path("cap_drop")));
     assertEquals(List.of("NET_RAW"), texts(sensor.path("cap_add")));
+    assertTrue(
+        texts(sensor.path("command"))
+            .contains("--state-file=/var/lib/tapflow-sensor/sensor.state"));
+    assertEquals(List.of("sensor-state:/var/lib/tapflow-sensor"), texts(sensor.path("volumes")));
+    assertTrue(compose().path("volumes").has("sensor-state"));
 
     JsonNode provider =
         Deploy.YAML

@@ -89,6 +89,32 @@ class KubernetesManifestsTest {
     assertEquals(9465, port(sensor, "metrics").getHostPort());
   }
 
+  /**
+   * The state file lies on a directory of the node (the root file system is read-only), so a
+   * replaced pod on the same node continues the numbering.
+   */
+  @Test
+  void theSensorKeepsItsNumberingOnItsNode() throws Exception {
+    DaemonSet ds = only(load(), DaemonSet.class);
+    PodSpec pod = ds.getSpec().getTemplate().getSpec();
+    Container sensor = pod.getContainers().get(0);
+    String file = argValue(sensor, "--state-file");
+    assertEquals("/var/lib/tapflow-sensor/sensor.state", file);
+    var mount =
+        sensor.getVolumeMounts().stream()
+            .filter(m -> file.startsWith(m.getMountPath() + "/"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("nothing mounted for " + file));
+    assertNotEquals(Boolean.TRUE, mount.getReadOnly());
+    var volume =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals(mount.getName()))
+            .findFirst()
+            .orElseThrow();
+    assertEquals("/var/lib/tapflow-sensor", volume.getHostPath().getPath());
+    assertEquals("DirectoryOrCreate", volume.getHostPath().getType());
+  }
+
   @Test
   void theProcessorKeepsItsStateOnItsOwnVolume() throws Exception {
     StatefulSet ss = only(load(), StatefulSet.class);

@@ -53,6 +53,16 @@ class SystemdUnitsTest {
   }
 
   @Test
+  void theSensorKeepsItsNumberingInItsStateDirectory() throws Exception {
+    Map<String, List<String>> s = service(SYSTEMD.resolve("tapflow-sensor.service"));
+    // ProtectSystem=strict leaves only the state directory writable: the file must be in it.
+    assertEquals(List.of("strict"), s.get("ProtectSystem"));
+    assertEquals(List.of("tapflow-sensor"), s.get("StateDirectory"));
+    String exec = String.join(" ", s.get("ExecStart"));
+    assertTrue(exec.contains("--state-file ${STATE_DIRECTORY}/sensor.state"), exec);
+  }
+
+  @Test
   void theProcessorRunsWithoutCapabilitiesAndKeepsItsStateInItsStateDirectory() throws Exception {
     Map<String, List<String>> s = service(SYSTEMD.resolve("tapflow-processor.service"));
     assertNotEquals(List.of("root"), s.get("User"));

@@ -124,8 +124,10 @@ public final class ConnectionTable {
   /**
    * Notes the partition sequence number {@code seq} of {@code sensor}'s run {@code runId}: the
    * numbers of one run in one stream go up by one, so a jump is reported to {@link Events#lost}. A
-   * new run starts a new count (what a stopped run still had in flight is not known here); a number
-   * at or below the last seen is a redelivery, not a loss. Negative numbers are not counted.
+   * new run starts a new count (what a stopped run still had in flight is not known here); a sensor
+   * restarted with its state file keeps its predecessor's run and numbers, so what that one never
+   * delivered is a jump. A number at or below the last seen is a redelivery, or a number a sensor
+   * restarted after a crash gives out again: not a loss. Negative numbers are not counted.
    */
   public void sequence(String sensor, String runId, long seq) {
     if (seq < 0) {

@@ -319,8 +319,8 @@ public final class TcpConnection {
       if (os == EndpointState.SYN_SENT
           || os == EndpointState.SYN_ACK_SENT
           || (os == EndpointState.RESET
-              && toServer.deliveredBytes() == 0
-              && toClient.deliveredBytes() == 0)) {
+              && toServer.streamBytes() == 0
+              && toClient.streamBytes() == 0)) {
         return "REJ";
       }
       return oInactive ? "RSTRH" : "RSTR";
@@ -441,8 +441,8 @@ public final class TcpConnection {
         micros(synAckTimestamp, ackTimestamp),
         Math.max(0, synCount - 1),
         Math.max(0, synAckCount - 1),
-        toServer.deliveredBytes(),
-        toClient.deliveredBytes(),
+        toServer.streamBytes(),
+        toClient.streamBytes(),
         clientPackets,
         serverPackets,
         retransmittedPackets,

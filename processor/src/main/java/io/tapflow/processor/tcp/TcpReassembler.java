@@ -398,6 +398,15 @@ public final class TcpReassembler {
     return deliveredBytes;
   }
 
+  /**
+   * Bytes of the stream whose segments were captured, each counted once: those delivered and those
+   * the segments announced but did not carry (cut by the snaplen, or withheld by the sensor's
+   * payload mode: {@link #truncatedBytes()}). Holes no segment covered are not counted.
+   */
+  public long streamBytes() {
+    return deliveredBytes + truncatedBytes;
+  }
+
   /** Bytes reported as gaps (never captured), including bytes cut by the snaplen. */
   public long gapBytes() {
     return gapBytes;
@@ -417,7 +426,8 @@ public final class TcpReassembler {
   }
 
   /**
-   * Bytes cut by the capture's snaplen, counted as they became gaps (so part of {@link
+   * Bytes on the wire that their captured segment did not carry (cut by the capture's snaplen, or
+   * withheld by the sensor's payload mode), counted as they became gaps (so part of {@link
    * #gapBytes()}).
    */
   public long truncatedBytes() {

@@ -56,6 +56,58 @@ class TcpConnectionTest {
     assertEquals(70L, t.durationMicros());
   }
 
+  /** {@code s} carrying only its first {@code kept} payload bytes, its wire length unchanged. */
+  private static Segment cut(Segment s, int kept) {
+    return new Segment(
+        s.srcAddr(),
+        s.srcPort(),
+        s.dstAddr(),
+        s.dstPort(),
+        s.seq(),
+        s.ack(),
+        s.flags(),
+        s.window(),
+        java.util.Arrays.copyOf(s.payload(), kept),
+        s.payloadWireLength(),
+        s.timestampNanos());
+  }
+
+  @Test
+  void bytesTheSegmentsAnnounceButDoNotCarryCountAsSentAndAsTruncated() {
+    // A snaplen cut, or a sensor's --payload cap:2 and none: the byte counts, packets and state
+    // are those of the whole session; the bytes not carried are gaps in place.
+    TcpSession s = TcpSession.standard();
+    List<Segment> segs = new ArrayList<>(s.handshake());
+    segs.add(cut(s.clientSends("hello"), 0));
+    segs.add(cut(s.serverSends("world!"), 2));
+    segs.addAll(s.close());
+    feed(segs);
+    assertEquals("SF", c.connState());
+    assertEquals("ShADGdgFf", c.history());
+    TcpSummary t = c.summary();
+    assertEquals(5, t.clientBytes());
+    assertEquals(6, t.serverBytes());
+    assertEquals(5, t.clientPackets());
+    assertEquals(3, t.serverPackets());
+    assertEquals(9, t.missedBytes());
+    assertEquals(9, t.truncatedBytes());
+    assertEquals(List.of("gap:5", "end"), toServer.events);
+    assertEquals(List.of("data:wo", "gap:4", "end"), toClient.events);
+  }
+
+  @Test
+  void aSessionWhosePayloadWasNotCarriedIsNoRejectionWhenBothSidesReset() {
+    TcpSession s = TcpSession.standard();
+    List<Segment> segs = new ArrayList<>(s.handshake());
+    segs.add(cut(s.clientSends("hello"), 0));
+    Segment crst = s.clientSends(new byte[0]);
+    segs.add(with(crst, TcpFlags.RST | TcpFlags.ACK, crst.timestampNanos()));
+    Segment srst = s.serverSends(new byte[0]);
+    segs.add(with(srst, TcpFlags.RST, srst.timestampNanos()));
+    feed(segs);
+    assertEquals("RSTR", c.connState());
+  }
+
   @Test
   void aSynAnsweredByRstIsRej() {
     TcpSession s = TcpSession.standard();

@@ -34,6 +34,8 @@ public final class SensorMetrics {
   public final Counter bytesCaptured;
   public final Counter packetsDropped;
   public final Counter packetsTruncated;
+  public final Counter payloadBytesWithheld;
+  public final Counter stateWriteErrors;
   public final Counter recordsPublished;
   public final Counter publishErrors;
 
@@ -71,6 +73,25 @@ public final class SensorMetrics {
         Counter.builder()
             .name("tapflow_sensor_packets_truncated_total")
             .help("Published TCP segments whose payload was cut by the snaplen.")
+            .labelNames("sensor")
+            .register(registry);
+    payloadBytesWithheld =
+        Counter.builder()
+            .name("tapflow_sensor_payload_withheld_bytes_total")
+            .help(
+                "Captured TCP payload bytes the sensor left out of the records it handed to Kafka,"
+                    + " by its payload mode (--payload cap:N or none); the records keep the"
+                    + " payload's wire length.")
+            .labelNames("sensor")
+            .unit(Unit.BYTES)
+            .register(registry);
+    stateWriteErrors =
+        Counter.builder()
+            .name("tapflow_sensor_state_write_errors_total")
+            .help(
+                "Writes of the sensor's state file (--state-file) that failed. While they fail, the"
+                    + " file keeps older numbers, and after a crash more lost records go"
+                    + " uncounted.")
             .labelNames("sensor")
             .register(registry);
     recordsPublished =
@@ -151,6 +172,8 @@ public final class SensorMetrics {
     packetsCaptured.labelValues(sensor);
     bytesCaptured.labelValues(sensor);
     packetsTruncated.labelValues(sensor);
+    payloadBytesWithheld.labelValues(sensor);
+    stateWriteErrors.labelValues(sensor);
     for (SkipReason reason : SkipReason.values()) {
       packetsDropped.labelValues(sensor, reason.code());
     }

@@ -9,6 +9,8 @@ import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.SkipReason;
 import io.tapflow.sensor.decode.TcpSegment;
 import io.tapflow.sensor.metrics.SensorMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -17,6 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.clients.producer.Callback;
@@ -31,6 +36,8 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes captured packets to the packets topic: one {@link PacketRecord} per TCP segment, keyed
@@ -53,9 +60,25 @@ import org.apache.kafka.common.utils.Utils;
  * <p>A record the producer refuses at once (a full buffer, no metadata for the topic) takes no
  * sequence number, so the numbers on the topic have no gap where the sensor already counted a drop;
  * a gap on the topic is a record the sensor counted as {@code publish_failed}.
+ *
+ * <p><b>Numbering across restarts.</b> With a state file ({@link PublishConfig#stateFile()}, {@link
+ * SensorStateFile}) the publisher starts with the run id and next numbers its predecessor left
+ * there, writes them at its start, every {@link PublishConfig#stateInterval()} and, once the
+ * producer is closed, at {@link #close} marked clean. So the numbers a stopped run gave records it
+ * never delivered show as a gap before the successor's first record of each partition, which the
+ * processor counts as lost. After a clean stop the file holds the last numbers given out and the
+ * count is exact. After a crash it holds those of its last write: the successor gives out again the
+ * numbers its predecessor gave after that write, and a processor that saw some of them takes the
+ * successor's copies for redeliveries until it passes them; the records lost uncounted are at most
+ * those numbers, per partition (docs/ARCHITECTURE.md, "State").
+ *
+ * <p><b>Payload.</b> Each segment's record carries the first {@link PayloadMode#kept} bytes of its
+ * captured payload ({@link PublishConfig#payload()}) and always its wire length; the bytes left out
+ * are counted ({@code tapflow_sensor_payload_withheld_bytes_total}).
  */
 public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private static final Duration AWAIT_PARTITIONS = Duration.ofSeconds(60);
+  private static final Logger log = LoggerFactory.getLogger(PacketPublisher.class);
 
   private final PublishConfig config;
   private final String sensorId;
@@ -63,7 +86,9 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final Producer<byte[], byte[]> producer;
   private final SensorMetrics metrics;
   private final PacketDecoder decoder = new PacketDecoder();
-  private final String runId = UUID.randomUUID().toString();
+  private final String runId;
+  private final Start start;
+  private final PayloadMode payload;
   private final PacketRecordEncoder encoder;
   private final ConnectionKeyCache keys;
   private final byte[] controlKey;
@@ -71,6 +96,8 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final CounterDataPoint captured;
   private final CounterDataPoint capturedBytes;
   private final CounterDataPoint truncated;
+  private final CounterDataPoint withheld;
+  private final CounterDataPoint stateWriteErrors;
   private final CounterDataPoint[] skipped = new CounterDataPoint[SkipReason.values().length];
   private final CounterDataPoint bufferFull;
   private final CounterDataPoint publishFailed;
@@ -87,6 +114,69 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private volatile int partitionCount;
   private volatile long lastTimestampNanos;
   private boolean closed;
+
+  // The state file, its writer thread, and whether the clean state is written (guarded by
+  // stateLock, which orders the writes: a write never replaces a later one).
+  private final SensorStateFile state;
+  private final ScheduledExecutorService stateWriter;
+  private final Object stateLock = new Object();
+  private boolean stateFinal;
+  private boolean stateFailing;
+
+  /**
+   * How this publisher's numbering began.
+   *
+   * @param runId the run id on its records
+   * @param origin a new run, or its predecessor's continued
+   * @param nextSensorSeq the first {@code sensorSeq} it gives out
+   * @param nextPartitionSeqs the first {@code partitionSeq} it gives out in each partition,
+   *     partition 0 first (beyond the array: 0)
+   * @param reason why a state file's numbering was not continued (the file was absent, unreadable,
+   *     or another sensor's or topic's), or null
+   */
+  public record Start(
+      String runId, Origin origin, long nextSensorSeq, long[] nextPartitionSeqs, String reason) {
+    public Start {
+      nextPartitionSeqs = nextPartitionSeqs.clone();
+    }
+
+    @Override
+    public long[] nextPartitionSeqs() {
+      return nextPartitionSeqs.clone();
+    }
+
+    /** One line for the sensor's log. */
+    public String describe() {
+      return switch (origin) {
+        case NEW -> "new run " + runId + (reason == null ? "" : " (" + reason + ")");
+        case CONTINUED ->
+            "continuing run "
+                + runId
+                + " after a clean stop at sensorSeq "
+                + nextSensorSeq
+                + ", partitionSeq "
+                + Arrays.toString(nextPartitionSeqs);
+        case CONTINUED_AFTER_CRASH ->
+            "continuing run "
+                + runId
+                + " after an unclean stop, from its last state write: sensorSeq "
+                + nextSensorSeq
+                + ", partitionSeq "
+                + Arrays.toString(nextPartitionSeqs)
+                + " (records numbered after that write and lost are not counted)";
+      };
+    }
+  }
+
+  /** Where a publisher's numbering comes from. */
+  public enum Origin {
+    /** A new run id, numbers from 0: no state file, or one that could not be continued. */
+    NEW,
+    /** The state file of a predecessor that stopped cleanly: exactly where it ended. */
+    CONTINUED,
+    /** The state file of a predecessor that did not stop cleanly: where its last write was. */
+    CONTINUED_AFTER_CRASH
+  }
 
   /**
    * Creates the Kafka producer {@code config} describes.
@@ -106,6 +196,21 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     this.sensorId = sensorId;
     this.topic = topic;
     this.metrics = metrics;
+    this.payload = config.payload();
+    SensorStateFile stateFile = null;
+    if (config.stateFile() != null) {
+      try {
+        stateFile = SensorStateFile.open(config.stateFile());
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot use the state file " + config.stateFile() + ": " + e.getMessage(), e);
+      }
+    }
+    this.state = stateFile;
+    this.start = begin(stateFile, sensorId, topic);
+    this.runId = start.runId();
+    this.sequence = start.nextSensorSeq();
+    this.partitionSequences = start.nextPartitionSeqs();
     this.encoder = new PacketRecordEncoder(valueHeader, sensorId, runId, interfaceName);
     this.keys = new ConnectionKeyCache(sensorId);
     this.controlKey = sensorId.getBytes(StandardCharsets.UTF_8);
@@ -113,6 +218,8 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     captured = metrics.packetsCaptured.labelValues(sensorId);
     capturedBytes = metrics.bytesCaptured.labelValues(sensorId);
     truncated = metrics.packetsTruncated.labelValues(sensorId);
+    withheld = metrics.payloadBytesWithheld.labelValues(sensorId);
+    stateWriteErrors = metrics.stateWriteErrors.labelValues(sensorId);
     for (SkipReason reason : SkipReason.values()) {
       skipped[reason.ordinal()] = metrics.packetsDropped.labelValues(sensorId, reason.code());
     }
@@ -121,11 +228,125 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     for (PacketKind kind : PacketKind.values()) {
       deliveries[kind.ordinal()] = new Delivery(kind);
     }
-    this.producer =
-        new KafkaProducer<>(
-            config.producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+    ScheduledExecutorService writer = null;
+    try {
+      if (state != null) {
+        // Claimed before any number is given out: a crash from now on leaves an unclean file.
+        state.write(numbering(false));
+        writer =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "tapflow-sensor-state");
+                  t.setDaemon(true);
+                  return t;
+                });
+        long interval = config.stateInterval().toNanos();
+        writer.scheduleAtFixedRate(this::writeState, interval, interval, TimeUnit.NANOSECONDS);
+      }
+      this.producer =
+          new KafkaProducer<>(
+              config.producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+    } catch (IOException | RuntimeException e) {
+      if (writer != null) {
+        writer.shutdownNow();
+      }
+      closeQuietly(state);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(
+            "cannot write the state file " + config.stateFile() + ": " + io.getMessage(), io);
+      }
+      throw (RuntimeException) e;
+    }
+    this.stateWriter = writer;
     metrics.publishRetries(sensorId, this::retries);
     metrics.packetsPending(sensorId, pending::get);
+  }
+
+  /**
+   * The numbering to start with: the state file's when it holds this sensor's numbering of this
+   * topic, else a new run.
+   */
+  private static Start begin(SensorStateFile file, String sensorId, String topic) {
+    String fresh = UUID.randomUUID().toString();
+    if (file == null) {
+      return new Start(fresh, Origin.NEW, 0, new long[0], null);
+    }
+    SensorStateFile.Numbering previous;
+    try {
+      previous = file.read();
+    } catch (IOException e) {
+      return new Start(
+          fresh, Origin.NEW, 0, new long[0], "the state file was unreadable: " + e.getMessage());
+    }
+    if (previous == null) {
+      return new Start(fresh, Origin.NEW, 0, new long[0], "no state file yet");
+    }
+    if (!previous.sensorId().equals(sensorId) || !previous.topic().equals(topic)) {
+      return new Start(
+          fresh,
+          Origin.NEW,
+          0,
+          new long[0],
+          "the state file numbered sensor "
+              + previous.sensorId()
+              + "'s records on "
+              + previous.topic());
+    }
+    return new Start(
+        previous.runId(),
+        previous.clean() ? Origin.CONTINUED : Origin.CONTINUED_AFTER_CRASH,
+        previous.nextSensorSeq(),
+        previous.nextPartitionSeqs(),
+        null);
+  }
+
+  /** How this publisher's numbering began. */
+  public Start start() {
+    return start;
+  }
+
+  /** The numbers given out so far, as the state file keeps them. */
+  private synchronized SensorStateFile.Numbering numbering(boolean clean) {
+    return new SensorStateFile.Numbering(
+        sensorId, topic, runId, clean, sequence, partitionSequences);
+  }
+
+  /**
+   * Writes the numbers given out so far to the state file (not clean), unless the clean state is
+   * written already; a failure is counted and logged, and the next write tries again.
+   */
+  private void writeState() {
+    synchronized (stateLock) {
+      if (stateFinal) {
+        return;
+      }
+      try {
+        state.write(numbering(false));
+        if (stateFailing) {
+          stateFailing = false;
+          log.warn("writing the state file {} works again", state.path());
+        }
+      } catch (IOException | RuntimeException e) {
+        stateWriteErrors.inc();
+        if (!stateFailing) {
+          stateFailing = true;
+          log.warn(
+              "cannot write the state file {} (a crash now would leave older numbers there): {}",
+              state.path(),
+              e.toString());
+        }
+      }
+    }
+  }
+
+  private static void closeQuietly(SensorStateFile file) {
+    if (file != null) {
+      try {
+        file.close();
+      } catch (IOException e) {
+        // the lock goes with the process anyway
+      }
+    }
   }
 
   @Override
@@ -152,21 +373,28 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     if (s.isTruncated()) {
       truncated.inc();
     }
+    int kept = payload.kept(s.payloadLength());
     pending.incrementAndGet();
     Exception refused;
     synchronized (this) {
-      refused = sendSegment(keys.find(s), s, linkType, ts, nano, capturedLength, wireLength);
+      refused = sendSegment(keys.find(s), s, kept, linkType, ts, nano, capturedLength, wireLength);
     }
     if (refused != null) {
       pending.decrementAndGet();
       refused(PacketKind.SEGMENT, refused);
+    } else if (kept < s.payloadLength()) {
+      withheld.inc(s.payloadLength() - kept);
     }
   }
 
-  /** Numbers, encodes and sends one segment; returns why the producer refused it, or null. */
+  /**
+   * Numbers, encodes (with the first {@code kept} payload bytes) and sends one segment; returns why
+   * the producer refused it, or null.
+   */
   private Exception sendSegment(
       ConnectionKeyCache.Entry key,
       TcpSegment s,
+      int kept,
       int linkType,
       long ts,
       boolean nano,
@@ -187,6 +415,7 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
             nano,
             linkType,
             s,
+            kept,
             capturedLength,
             wireLength);
     Exception refused = send(partition, millis(ts), key.key(), value, PacketKind.SEGMENT);
@@ -375,8 +604,16 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     return producer.metrics();
   }
 
-  /** Records the producer took so far (segments and control records): the next sequence number. */
+  /**
+   * Records the producer took from this publisher so far (segments and control records): the
+   * sequence numbers it gave out.
+   */
   public synchronized long sent() {
+    return sequence - start.nextSensorSeq();
+  }
+
+  /** The {@code sensorSeq} the next record gets (the state file's, once closed). */
+  public synchronized long nextSensorSeq() {
     return sequence;
   }
 
@@ -402,6 +639,11 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   /**
    * Closes the producer, waiting at most the configured close timeout for buffered records to be
    * delivered; those still buffered then are failed (and counted). Afterwards nothing is pending.
+   * Then, with a state file, writes the numbers given out, marked clean (no number beyond them was
+   * given to a record), and releases the file.
+   *
+   * @throws UncheckedIOException when the clean state cannot be written (the file keeps the last
+   *     periodic write, as after a crash)
    */
   @Override
   public void close() {
@@ -412,6 +654,24 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
       closed = true;
     }
     producer.close(config.closeTimeout());
+    if (state == null) {
+      return;
+    }
+    stateWriter.shutdownNow();
+    try {
+      synchronized (stateLock) {
+        stateFinal = true;
+        // The producer is closed: every record is delivered or failed, and no record can take a
+        // number any more (a send is refused), so these are the last numbers of this run.
+        state.write(numbering(true));
+      }
+    } catch (IOException e) {
+      stateWriteErrors.inc();
+      throw new UncheckedIOException(
+          "cannot write the state file " + state.path() + " at stop: " + e.getMessage(), e);
+    } finally {
+      closeQuietly(state);
+    }
   }
 
   private static long millis(long nanos) {

@@ -8,6 +8,7 @@ import io.tapflow.sensor.decode.TcpSegment;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Objects;
 import org.apache.avro.SchemaNormalization;
 
 /**
@@ -97,7 +98,7 @@ public final class PacketRecordEncoder {
     };
   }
 
-  /** Encodes the record of one captured TCP segment. */
+  /** Encodes the record of one captured TCP segment with every captured payload byte. */
   public byte[] segment(
       long sensorSeq,
       long partitionSeq,
@@ -107,13 +108,40 @@ public final class PacketRecordEncoder {
       TcpSegment s,
       int capturedLength,
       int wireLength) {
+    return segment(
+        sensorSeq,
+        partitionSeq,
+        timestampNanos,
+        nanoPrecision,
+        linkType,
+        s,
+        s.payloadLength(),
+        capturedLength,
+        wireLength);
+  }
+
+  /**
+   * Encodes the record of one captured TCP segment carrying only the first {@code payloadKept} of
+   * its captured payload bytes ({@link PayloadMode}); {@code payloadWireLength} stays the wire's.
+   *
+   * @throws IndexOutOfBoundsException when {@code payloadKept} is negative or more than was
+   *     captured
+   */
+  public byte[] segment(
+      long sensorSeq,
+      long partitionSeq,
+      long timestampNanos,
+      boolean nanoPrecision,
+      int linkType,
+      TcpSegment s,
+      int payloadKept,
+      int capturedLength,
+      int wireLength) {
+    Objects.checkIndex(payloadKept, s.payloadLength() + 1);
     int[] vlans = s.vlanIds();
     // 22 varints of at most 10 bytes besides the strings, one per VLAN id; then the bytes fields.
     reserve(
-        (22 + vlans.length) * MAX_VARINT
-            + s.srcAddr().length
-            + s.dstAddr().length
-            + s.payloadLength());
+        (22 + vlans.length) * MAX_VARINT + s.srcAddr().length + s.dstAddr().length + payloadKept);
     start(
         PacketKind.SEGMENT, sensorSeq, partitionSeq, timestampNanos, nanoPrecision ? NANO : MICRO);
     writeInt(linkType);
@@ -133,7 +161,7 @@ public final class PacketRecordEncoder {
     writeLong(s.ack());
     writeInt(s.flags());
     writeInt(s.window());
-    writeBytes(s.frame(), s.payloadOffset(), s.payloadLength());
+    writeBytes(s.frame(), s.payloadOffset(), payloadKept);
     writeInt(s.payloadWireLength());
     writeInt(capturedLength);
     writeInt(wireLength);

@@ -1,5 +1,6 @@
 package io.tapflow.sensor.publish;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -8,8 +9,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Configures how a {@link PacketPublisher} hands records to Kafka; immutable, with every default
- * stated here.
+ * Configures a {@link PacketPublisher}: what its records carry, how it hands them to Kafka and
+ * where it keeps its numbering; immutable, with every default stated here.
  *
  * <p>The bounded buffer between the capture and the broker is the Kafka producer's own ({@code
  * buffer.memory}, here {@link #bufferBytes}): records wait there, compressed in their batches,
@@ -39,13 +40,22 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *     than waited for (file)
  * @param closeTimeout how long {@link PacketPublisher#close} waits for buffered records to be
  *     delivered before failing them
+ * @param payload how much of each segment's captured payload its record carries ({@link
+ *     PayloadMode}: full, cap:N, none)
+ * @param stateFile where the publisher keeps its run id and sequence numbers, so that a restarted
+ *     sensor continues them ({@link SensorStateFile}); null for none: every start is a new run
+ * @param stateInterval how often the state file is written while the publisher runs (besides at its
+ *     start and its close)
  */
 public record PublishConfig(
     String bootstrapServers,
     Map<String, String> clientProperties,
     long bufferBytes,
     boolean dropWhenFull,
-    Duration closeTimeout) {
+    Duration closeTimeout,
+    PayloadMode payload,
+    Path stateFile,
+    Duration stateInterval) {
 
   /**
    * Default buffer: 64 MiB. At the about 170 bytes a record of the benchmark's chat traffic takes
@@ -63,11 +73,25 @@ public record PublishConfig(
    */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Default payload mode: every captured byte. */
+  public static final PayloadMode DEFAULT_PAYLOAD = PayloadMode.FULL;
+
+  /**
+   * Default interval between writes of the state file: 1 s. After a crash, the numbers assigned
+   * since the last write are the ones whose loss may go uncounted (docs/ARCHITECTURE.md, "State").
+   */
+  public static final Duration DEFAULT_STATE_INTERVAL = Duration.ofSeconds(1);
+
   /** Checks the buffer size and, when live, that the client settings leave buffering to it. */
   public PublishConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     clientProperties = Map.copyOf(clientProperties);
     Objects.requireNonNull(closeTimeout, "closeTimeout");
+    Objects.requireNonNull(payload, "payload");
+    Objects.requireNonNull(stateInterval, "stateInterval");
+    if (stateInterval.isNegative() || stateInterval.isZero()) {
+      throw new IllegalArgumentException("the state interval must be positive: " + stateInterval);
+    }
     if (bufferBytes < MIN_BUFFER_BYTES) {
       throw new IllegalArgumentException(
           "the publish buffer must be at least " + MIN_BUFFER_BYTES + " bytes: " + bufferBytes);
@@ -86,25 +110,92 @@ public record PublishConfig(
   /** Live capture: a full buffer drops the packet; the default buffer and close timeout. */
   public static PublishConfig live(String bootstrapServers, Map<String, String> clientProperties) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, DEFAULT_BUFFER_BYTES, true, DEFAULT_CLOSE_TIMEOUT);
+        bootstrapServers,
+        clientProperties,
+        DEFAULT_BUFFER_BYTES,
+        true,
+        DEFAULT_CLOSE_TIMEOUT,
+        DEFAULT_PAYLOAD,
+        null,
+        DEFAULT_STATE_INTERVAL);
   }
 
   /** A capture file: a full buffer makes the reader wait; the default buffer and close timeout. */
   public static PublishConfig file(String bootstrapServers, Map<String, String> clientProperties) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, DEFAULT_BUFFER_BYTES, false, DEFAULT_CLOSE_TIMEOUT);
+        bootstrapServers,
+        clientProperties,
+        DEFAULT_BUFFER_BYTES,
+        false,
+        DEFAULT_CLOSE_TIMEOUT,
+        DEFAULT_PAYLOAD,
+        null,
+        DEFAULT_STATE_INTERVAL);
   }
 
   /** Returns a copy with another buffer size. */
   public PublishConfig withBufferBytes(long bufferBytes) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout);
+        bootstrapServers,
+        clientProperties,
+        bufferBytes,
+        dropWhenFull,
+        closeTimeout,
+        payload,
+        stateFile,
+        stateInterval);
   }
 
   /** Returns a copy with another close timeout. */
   public PublishConfig withCloseTimeout(Duration closeTimeout) {
     return new PublishConfig(
-        bootstrapServers, clientProperties, bufferBytes, dropWhenFull, closeTimeout);
+        bootstrapServers,
+        clientProperties,
+        bufferBytes,
+        dropWhenFull,
+        closeTimeout,
+        payload,
+        stateFile,
+        stateInterval);
+  }
+
+  /** Returns a copy with another payload mode. */
+  public PublishConfig withPayload(PayloadMode payload) {
+    return new PublishConfig(
+        bootstrapServers,
+        clientProperties,
+        bufferBytes,
+        dropWhenFull,
+        closeTimeout,
+        payload,
+        stateFile,
+        stateInterval);
+  }
+
+  /** Returns a copy that keeps its numbering in {@code stateFile} (null: none). */
+  public PublishConfig withStateFile(Path stateFile) {
+    return new PublishConfig(
+        bootstrapServers,
+        clientProperties,
+        bufferBytes,
+        dropWhenFull,
+        closeTimeout,
+        payload,
+        stateFile,
+        stateInterval);
+  }
+
+  /** Returns a copy that writes its state file every {@code stateInterval}. */
+  public PublishConfig withStateInterval(Duration stateInterval) {
+    return new PublishConfig(
+        bootstrapServers,
+        clientProperties,
+        bufferBytes,
+        dropWhenFull,
+        closeTimeout,
+        payload,
+        stateFile,
+        stateInterval);
   }
 
   /**

@@ -37,6 +37,8 @@ class SensorMetricsTest {
             "tapflow_sensor_packets_dropped", Labels.of("reason", "buffer_full", "sensor", "s1")));
     assertEquals(3, points("tapflow_sensor_publish_errors").size());
     assertEquals(3, points("tapflow_sensor_records_published").size());
+    assertEquals(0.0, counter("tapflow_sensor_payload_withheld_bytes", Labels.of("sensor", "s1")));
+    assertEquals(0.0, counter("tapflow_sensor_state_write_errors", Labels.of("sensor", "s1")));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.tapflow.sensor.publish;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tapflow.schemas.AvroSerde;
 import io.tapflow.schemas.PacketKind;
@@ -246,6 +247,61 @@ class PacketRecordEncoderTest {
                   wire));
       assertArrayEquals(avro, ours, "record " + i + ": " + s);
     }
+  }
+
+  private static final List<PayloadMode> MODES =
+      List.of(
+          PayloadMode.NONE,
+          PayloadMode.cap(1),
+          PayloadMode.cap(63),
+          PayloadMode.cap(64),
+          PayloadMode.cap(100),
+          PayloadMode.cap(128),
+          PayloadMode.cap(1460),
+          PayloadMode.FULL);
+
+  @Test
+  void aSegmentWithItsPayloadCutEncodesAsAvroDoesTheRecordWithTheFirstBytesAndTheWireLength() {
+    // --payload cap:N and none: the record is the one Avro writes with the kept bytes as payload
+    // and payloadWireLength (and the frame's lengths) unchanged.
+    PacketRecordEncoder encoder =
+        new PacketRecordEncoder(PacketRecordEncoder.singleObjectHeader(), "s-1", "run-7", "lo");
+    int checked = 0;
+    for (int length : new int[] {0, 1, 63, 64, 65, 127, 128, 129, 1460, 8192, 65535}) {
+      for (int wire : new int[] {length, length + 1, length + 300}) {
+        TcpSegment s = segment(4, 4, 40000, 7272, 9, 8, 0x18, 512, length, length, wire);
+        for (PayloadMode mode : MODES) {
+          int kept = mode.kept(length);
+          PacketRecord cut =
+              segmentRecord("s-1", "run-7", "lo", 11, 5, 1_000, true, 1, s, length + 54, wire + 54);
+          cut.setPayload(ByteBuffer.wrap(Arrays.copyOf(s.payload(), kept)));
+          assertEquals(wire, cut.getPayloadWireLength());
+          byte[] ours = encoder.segment(11, 5, 1_000, true, 1, s, kept, length + 54, wire + 54);
+          assertArrayEquals(AVRO.encode(cut), ours, "payload " + length + " " + mode);
+          PacketRecord decoded = AVRO.decode(ours);
+          assertEquals(kept, decoded.getPayload().remaining());
+          assertEquals(wire, decoded.getPayloadWireLength());
+          checked++;
+        }
+      }
+    }
+    assertEquals(11 * 3 * 8, checked);
+    // Keeping every byte is the same record as the encoder without a payload mode writes.
+    TcpSegment s = segment(6, 16, 1, 2, 3, 4, 0x18, 5, 700, 700, 700);
+    assertArrayEquals(
+        encoder.segment(1, 2, 3, false, 276, s, 780, 780),
+        encoder.segment(1, 2, 3, false, 276, s, 700, 780, 780));
+  }
+
+  @Test
+  void keepingMoreThanWasCapturedIsRefused() {
+    PacketRecordEncoder encoder =
+        new PacketRecordEncoder(PacketRecordEncoder.singleObjectHeader(), "s", "r", "lo");
+    TcpSegment s = segment(4, 4, 1, 2, 3, 4, 0x18, 5, 10, 10, 20);
+    assertThrows(
+        IndexOutOfBoundsException.class, () -> encoder.segment(0, 0, 0, true, 1, s, 11, 64, 74));
+    assertThrows(
+        IndexOutOfBoundsException.class, () -> encoder.segment(0, 0, 0, true, 1, s, -1, 64, 74));
   }
 
   @Test

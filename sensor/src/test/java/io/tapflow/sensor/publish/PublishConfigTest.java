@@ -2,8 +2,10 @@ package io.tapflow.sensor.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -74,5 +76,24 @@ class PublishConfigTest {
     assertEquals(Duration.ofSeconds(10), live.closeTimeout());
     assertEquals(
         Duration.ofSeconds(3), live.withCloseTimeout(Duration.ofSeconds(3)).closeTimeout());
+    assertEquals(PayloadMode.FULL, live.payload());
+    assertEquals(PayloadMode.FULL, PublishConfig.file("k:9092", Map.of()).payload());
+    assertNull(live.stateFile());
+    assertEquals(Duration.ofSeconds(1), live.stateInterval());
+    PublishConfig changed =
+        live.withPayload(PayloadMode.NONE)
+            .withStateFile(Path.of("/var/lib/tapflow-sensor/sensor.state"))
+            .withStateInterval(Duration.ofMillis(250))
+            .withBufferBytes(2 * 1024 * 1024)
+            .withCloseTimeout(Duration.ofSeconds(4));
+    assertEquals(PayloadMode.NONE, changed.payload());
+    assertEquals(Path.of("/var/lib/tapflow-sensor/sensor.state"), changed.stateFile());
+    assertEquals(Duration.ofMillis(250), changed.stateInterval());
+    assertEquals(2L * 1024 * 1024, changed.bufferBytes());
+    assertEquals(Duration.ofSeconds(4), changed.closeTimeout());
+    assertEquals(
+        "the state interval must be positive: PT0S",
+        assertThrows(IllegalArgumentException.class, () -> live.withStateInterval(Duration.ZERO))
+            .getMessage());
   }
 }
