@@ -5,6 +5,7 @@ import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.cli.tail.TailQuery;
 import io.tapflow.cli.tail.TailTopic;
 import io.tapflow.cli.tail.TopicTail;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
@@ -14,6 +15,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code demo} command: broker, live sensor and processor in one process. */
@@ -40,22 +42,26 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
   String metricsAddress = "127.0.0.1:9467";
 
+  @Mixin RedactionOptions redaction = new RedactionOptions();
+
   @Override
   public Integer call() throws Exception {
+    AnalyzerConfig analyzer = redaction.applyTo(AnalyzerConfig.DEFAULT);
     PrometheusRegistry registry = new PrometheusRegistry();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         Pipeline pipeline =
             Pipeline.create(
                 new Pipeline.Settings(
-                    broker.bootstrapServers(),
-                    Map.of(),
-                    Topics.DEFAULT,
-                    1,
-                    1,
-                    "tapflow-demo",
-                    true,
-                    "demo",
-                    iface),
+                        broker.bootstrapServers(),
+                        Map.of(),
+                        Topics.DEFAULT,
+                        1,
+                        1,
+                        "tapflow-demo",
+                        true,
+                        "demo",
+                        iface)
+                    .withAnalyzer(analyzer),
                 registry);
         MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PcapSource source = PcapSource.open(CaptureConfig.live(iface).withFilter(filter))) {

@@ -1,6 +1,7 @@
 package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
 import io.tapflow.processor.streams.ProcessorApp;
@@ -59,6 +60,7 @@ public final class Pipeline implements AutoCloseable {
    * @param interfaceName the interface (or file) name on the packet records
    * @param schemaRegistry the registry every value is written through (its wire format), or null
    *     for single-object encoding
+   * @param analyzer the processor's analysis settings (redacted fields among them)
    */
   public record Settings(
       String bootstrapServers,
@@ -70,7 +72,34 @@ public final class Pipeline implements AutoCloseable {
       boolean exactlyOnce,
       String sensorId,
       String interfaceName,
-      SchemaRegistrySettings schemaRegistry) {
+      SchemaRegistrySettings schemaRegistry,
+      AnalyzerConfig analyzer) {
+
+    /** Settings with the default analysis. */
+    public Settings(
+        String bootstrapServers,
+        Map<String, String> clientProperties,
+        Topics topics,
+        int partitions,
+        int replicationFactor,
+        String applicationId,
+        boolean exactlyOnce,
+        String sensorId,
+        String interfaceName,
+        SchemaRegistrySettings schemaRegistry) {
+      this(
+          bootstrapServers,
+          clientProperties,
+          topics,
+          partitions,
+          replicationFactor,
+          applicationId,
+          exactlyOnce,
+          sensorId,
+          interfaceName,
+          schemaRegistry,
+          AnalyzerConfig.DEFAULT);
+    }
 
     /** Settings that write single-object encoding. */
     public Settings(
@@ -93,7 +122,24 @@ public final class Pipeline implements AutoCloseable {
           exactlyOnce,
           sensorId,
           interfaceName,
-          null);
+          null,
+          AnalyzerConfig.DEFAULT);
+    }
+
+    /** These settings with the processor's analysis set to {@code config}. */
+    public Settings withAnalyzer(AnalyzerConfig config) {
+      return new Settings(
+          bootstrapServers,
+          clientProperties,
+          topics,
+          partitions,
+          replicationFactor,
+          applicationId,
+          exactlyOnce,
+          sensorId,
+          interfaceName,
+          schemaRegistry,
+          config);
     }
 
     @Override
@@ -118,6 +164,8 @@ public final class Pipeline implements AutoCloseable {
           + interfaceName
           + ", schemaRegistry="
           + (schemaRegistry == null ? null : schemaRegistry.url())
+          + ", analyzer="
+          + analyzer
           + "]";
     }
   }
@@ -213,6 +261,7 @@ public final class Pipeline implements AutoCloseable {
             .stateDir(stateDir.toString())
             .clientProperties(settings.clientProperties())
             .schemaRegistry(settings.schemaRegistry())
+            .analyzer(settings.analyzer())
             .build();
     processor = new ProcessorApp(config, processorMetrics);
     processor.start();

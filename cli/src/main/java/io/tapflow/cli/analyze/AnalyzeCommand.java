@@ -3,7 +3,9 @@ package io.tapflow.cli.analyze;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tapflow.cli.KafkaOptions;
 import io.tapflow.cli.ListenerProbe;
+import io.tapflow.cli.RedactionOptions;
 import io.tapflow.cli.output.JsonLines;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.Direction;
@@ -42,6 +44,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
   Path out = Path.of("tapflow-out");
 
   @Mixin KafkaOptions kafka;
+
+  @Mixin RedactionOptions redaction = new RedactionOptions();
 
   @Option(names = "--topic-prefix", description = "Prefix for every topic name.")
   String topicPrefix;
@@ -86,6 +90,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
               + " --topic-prefix, --partitions, --at-least-once or schema registry settings");
       return 2;
     }
+    AnalyzerConfig analyzer = redaction.applyTo(AnalyzerConfig.DEFAULT);
     if (kafka.bootstrapServers != null) {
       ListenerProbe.check(kafka.bootstrapServers, kafka.clientProperties());
     }
@@ -99,9 +104,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             sensorId,
             !atLeastOnce,
             Duration.ofMinutes(30),
-            kafka.schemaRegistry().orElse(null));
+            kafka.schemaRegistry().orElse(null),
+            analyzer);
     long started = System.nanoTime();
-    AnalyzeRun.Result r = direct ? DirectAnalysis.run(capture, sensorId) : AnalyzeRun.run(options);
+    AnalyzeRun.Result r =
+        direct ? DirectAnalysis.run(capture, sensorId, analyzer) : AnalyzeRun.run(options);
     double seconds = (System.nanoTime() - started) / 1e9;
     Files.createDirectories(out);
     // The four files are independent: written side by side.

@@ -4,6 +4,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.Pipeline;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
@@ -44,6 +45,7 @@ public final class AnalyzeRun {
    * @param timeout how long to wait for the processor to catch up
    * @param schemaRegistry the registry every value is written through (its wire format), or null
    *     for single-object encoding
+   * @param analyzer the processor's analysis settings (redacted fields among them)
    */
   public record Options(
       Path capture,
@@ -54,7 +56,8 @@ public final class AnalyzeRun {
       String sensorId,
       boolean exactlyOnce,
       Duration timeout,
-      SchemaRegistrySettings schemaRegistry) {
+      SchemaRegistrySettings schemaRegistry,
+      AnalyzerConfig analyzer) {
 
     /** Options that write single-object encoding. */
     public Options(
@@ -75,7 +78,8 @@ public final class AnalyzeRun {
           sensorId,
           exactlyOnce,
           timeout,
-          null);
+          null,
+          AnalyzerConfig.DEFAULT);
     }
 
     public static Options defaults(Path capture) {
@@ -93,7 +97,23 @@ public final class AnalyzeRun {
           sensorId,
           exactlyOnce,
           timeout,
-          registry);
+          registry,
+          analyzer);
+    }
+
+    /** These options with the processor's analysis set to {@code config}. */
+    public Options withAnalyzer(AnalyzerConfig config) {
+      return new Options(
+          capture,
+          bootstrapServers,
+          clientProperties,
+          topicPrefix,
+          partitions,
+          sensorId,
+          exactlyOnce,
+          timeout,
+          schemaRegistry,
+          config);
     }
 
     /** Every option, but only the names of the client properties: their values may be secrets. */
@@ -117,6 +137,8 @@ public final class AnalyzeRun {
           + timeout
           + ", schemaRegistry="
           + (schemaRegistry == null ? null : schemaRegistry.url())
+          + ", analyzer="
+          + analyzer
           + "]";
     }
   }
@@ -171,7 +193,8 @@ public final class AnalyzeRun {
             options.exactlyOnce(),
             options.sensorId(),
             options.capture().getFileName().toString(),
-            options.schemaRegistry());
+            options.schemaRegistry(),
+            options.analyzer());
     try (Pipeline pipeline = Pipeline.create(settings, registry)) {
       pipeline.startProcessor();
       long packetsRead;

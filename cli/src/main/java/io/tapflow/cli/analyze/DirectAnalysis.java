@@ -38,16 +38,24 @@ import org.apache.avro.specific.SpecificRecordBase;
 public final class DirectAnalysis {
   private DirectAnalysis() {}
 
-  /** Analyses {@code capture} as sensor {@code sensorId} would publish it. */
+  /** Analyses {@code capture} as sensor {@code sensorId} would publish it, with the defaults. */
   public static AnalyzeRun.Result run(Path capture, String sensorId) throws CaptureException {
+    return run(capture, sensorId, AnalyzerConfig.DEFAULT);
+  }
+
+  /**
+   * Analyses {@code capture} as sensor {@code sensorId} would publish it, as {@code config} says.
+   */
+  public static AnalyzeRun.Result run(Path capture, String sensorId, AnalyzerConfig config)
+      throws CaptureException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
+    metrics.redactedFields(config.redactFields());
     SensorMetrics sensorMetrics = new SensorMetrics(registry);
     sensorMetrics.initialize(sensorId);
     Outputs outputs = new Outputs();
     OutputForwarder out = new OutputForwarder(outputs, metrics);
-    ConnectionTable table =
-        new ConnectionTable(AnalyzerConfig.DEFAULT, new TableEvents(metrics), false);
+    ConnectionTable table = new ConnectionTable(config, new TableEvents(metrics), false);
     PacketDecoder decoder = new PacketDecoder();
     long[] last = {0};
     long read;
