@@ -29,6 +29,14 @@ public class DecodeBenchmark {
   @Param({"plain", "deflate"})
   public String compression;
 
+  /**
+   * JSON fields redacted in text messages, comma-separated ({@code --redact-field}); empty for
+   * none, the default.
+   */
+  @Param({""})
+  public String redact;
+
+  private AnalyzerConfig config;
   private List<Segment> segments;
   private int[] connection;
   private List<String> keys;
@@ -42,6 +50,9 @@ public class DecodeBenchmark {
     connection = c.connection();
     keys = c.keys();
     analyzers = new ConnectionAnalyzer[keys.size()];
+    config =
+        AnalyzerConfig.DEFAULT.withRedactFields(
+            redact.isEmpty() ? List.of() : List.of(redact.split(",")));
   }
 
   @Benchmark
@@ -53,7 +64,7 @@ public class DecodeBenchmark {
       Segment s = segments.get(i);
       int k = connection[i];
       if (a[k] == null) {
-        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, AnalyzerConfig.DEFAULT);
+        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, config);
       }
       a[k].onSegment(s, listener);
     }
@@ -74,7 +85,7 @@ public class DecodeBenchmark {
       Segment s = segments.get(i);
       int k = connection[i];
       if (a[k] == null) {
-        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, AnalyzerConfig.DEFAULT);
+        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, config);
       }
       a[k].onSegment(s, listener);
       bytes += a[k].snapshot().length;
