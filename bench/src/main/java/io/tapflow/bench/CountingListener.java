@@ -15,6 +15,8 @@ public final class CountingListener implements AnalysisListener {
   public long gaps;
   public long anomalies;
   public String lastAnomaly;
+  public long redactedValues;
+  public long redactionUnparsed;
 
   @Override
   public void onMessage(ConnectionInfo connection, Side sender, WsMessage message) {
@@ -43,5 +45,15 @@ public final class CountingListener implements AnalysisListener {
   public void onAnomaly(ConnectionInfo connection, String code, String detail, long ts) {
     anomalies++;
     lastAnomaly = code + " " + detail;
+  }
+
+  @Override
+  public void onRedacted(ConnectionInfo connection, Side sender, String field, int count) {
+    redactedValues += count;
+  }
+
+  @Override
+  public void onRedactionUnparsed(ConnectionInfo connection, Side sender) {
+    redactionUnparsed++;
   }
 }

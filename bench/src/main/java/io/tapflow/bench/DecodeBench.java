@@ -16,7 +16,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Part 1: generates the decode captures, runs {@link DecodeBenchmark} under JMH and prints
- * packets/s and MB/s. {@code DecodeBench DIR CONNECTIONS EXCHANGES [quick] [profile]}.
+ * packets/s and MB/s. {@code DecodeBench DIR CONNECTIONS EXCHANGES [quick] [profile]
+ * [redact=FIELD,...]}: with {@code redact=}, the decode core alone, without and with those fields
+ * redacted.
  */
 public final class DecodeBench {
   private DecodeBench() {}
@@ -27,6 +29,12 @@ public final class DecodeBench {
     int exchanges = Integer.parseInt(args[2]);
     boolean quick = java.util.Arrays.asList(args).contains("quick");
     boolean profile = java.util.Arrays.asList(args).contains("profile");
+    String redact =
+        java.util.Arrays.stream(args)
+            .filter(a -> a.startsWith("redact="))
+            .map(a -> a.substring("redact=".length()))
+            .findFirst()
+            .orElse(null);
     Files.createDirectories(dir);
     long[][] sizes = new long[2][];
     String[] modes = {"plain", "deflate"};
@@ -43,7 +51,7 @@ public final class DecodeBench {
     }
     ChainedOptionsBuilder o =
         new OptionsBuilder()
-            .include(DecodeBenchmark.class.getName())
+            .include(DecodeBenchmark.class.getName() + (redact == null ? "" : ".decodeCapture$"))
             .forks(1)
             .threads(1)
             .warmupIterations(quick ? 2 : 4)
@@ -51,13 +59,17 @@ public final class DecodeBench {
             .measurementIterations(quick ? 3 : 6)
             .measurementTime(TimeValue.seconds(quick ? 1 : 2))
             .jvmArgs("-Xms1g", "-Xmx2g", "-Dbench.dir=" + dir.toAbsolutePath());
+    if (redact != null) {
+      o = o.param("redact", "", redact);
+    }
     if (profile) {
       o = o.addProfiler(StackProfiler.class, "lines=4;top=12").addProfiler(GCProfiler.class);
     }
     Collection<RunResult> results = new Runner(o.build()).run();
     System.out.println();
-    System.out.println("| part | capture | packets | frame MB | ms/capture | packets/s | MB/s |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println(
+        "| part | capture | redacted | packets | frame MB | ms/capture | packets/s | MB/s |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     for (RunResult r : results) {
       String mode = r.getParams().getParam("compression");
       int m = mode.equals("plain") ? 0 : 1;
@@ -69,12 +81,29 @@ public final class DecodeBench {
       double err = r.getPrimaryResult().getScoreError();
       double pps = sizes[m][0] / (ms / 1000);
       double mbps = sizes[m][1] / 1e6 / (ms / 1000);
+      String redacted = r.getParams().getParam("redact");
       System.out.printf(
-          "| %s | %s, %d conns x %d exchanges | %d | %.1f | %.1f ± %.1f | %.0f |" + " %.1f |%n",
-          bench, mode, connections, exchanges, sizes[m][0], sizes[m][1] / 1e6, ms, err, pps, mbps);
+          "| %s | %s, %d conns x %d exchanges | %s | %d | %.1f | %.1f ± %.1f | %.0f |"
+              + " %.1f |%n",
+          bench,
+          mode,
+          connections,
+          exchanges,
+          redacted.isEmpty() ? "-" : redacted,
+          sizes[m][0],
+          sizes[m][1] / 1e6,
+          ms,
+          err,
+          pps,
+          mbps);
       System.out.printf(
-          "RESULT %s_%s_packets_per_s=%.0f mb_per_s=%.1f packets=%d%n",
-          bench.contains("Table") ? "decode_table" : "decode", mode, pps, mbps, sizes[m][0]);
+          "RESULT %s_%s%s_packets_per_s=%.0f mb_per_s=%.1f packets=%d%n",
+          bench.contains("Table") ? "decode_table" : "decode",
+          mode,
+          redacted.isEmpty() ? "" : "_redacted",
+          pps,
+          mbps,
+          sizes[m][0]);
     }
   }
 }

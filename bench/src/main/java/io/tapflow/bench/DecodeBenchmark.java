@@ -30,6 +30,14 @@ public class DecodeBenchmark {
   @Param({"plain", "deflate"})
   public String compression;
 
+  /**
+   * JSON fields redacted in text messages, comma-separated ({@code --redact-field}); empty for
+   * none, the default.
+   */
+  @Param({""})
+  public String redact;
+
+  private AnalyzerConfig config;
   private List<Segment> segments;
   private int[] connection;
   private List<String> keys;
@@ -43,6 +51,9 @@ public class DecodeBenchmark {
     connection = c.connection();
     keys = c.keys();
     analyzers = new ConnectionAnalyzer[keys.size()];
+    config =
+        AnalyzerConfig.DEFAULT.withRedactFields(
+            redact.isEmpty() ? List.of() : List.of(redact.split(",")));
   }
 
   @Benchmark
@@ -54,7 +65,7 @@ public class DecodeBenchmark {
       Segment s = segments.get(i);
       int k = connection[i];
       if (a[k] == null) {
-        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, AnalyzerConfig.DEFAULT);
+        a[k] = ConnectionAnalyzer.open(keys.get(k), "bench", s, config);
       }
       a[k].onSegment(s, listener);
     }
@@ -69,7 +80,7 @@ public class DecodeBenchmark {
   @Benchmark
   public long decodeCaptureThroughTable() {
     CountingListener listener = new CountingListener();
-    ConnectionTable table = new ConnectionTable(AnalyzerConfig.DEFAULT, NO_EVENTS, true);
+    ConnectionTable table = new ConnectionTable(config, NO_EVENTS, true);
     for (int i = 0; i < segments.size(); i++) {
       table.segment(keys.get(connection[i]), "bench", segments.get(i), listener);
     }

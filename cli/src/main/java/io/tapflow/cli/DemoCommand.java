@@ -5,6 +5,7 @@ import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.cli.tail.TailQuery;
 import io.tapflow.cli.tail.TailTopic;
 import io.tapflow.cli.tail.TopicTail;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code demo} command: broker, live sensor and processor in one process. */
@@ -49,8 +51,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Where /metrics is served (default: ${DEFAULT-VALUE}).")
   String metricsAddress = "127.0.0.1:9467";
 
+  @Mixin RedactionOptions redaction = new RedactionOptions();
+
   @Override
   public Integer call() throws Exception {
+    AnalyzerConfig analyzer = redaction.applyTo(AnalyzerConfig.DEFAULT);
     PrometheusRegistry registry = new PrometheusRegistry();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         Pipeline pipeline =
@@ -66,7 +71,8 @@ public final class DemoCommand implements Callable<Integer> {
                     "demo",
                     iface,
                     null,
-                    payload),
+                    payload,
+                    analyzer),
                 registry);
         MetricsServer server = MetricsServer.start(registry, metricsAddress);
         PcapSource source = PcapSource.open(CaptureConfig.live(iface).withFilter(filter))) {

@@ -1,6 +1,7 @@
 package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
 import io.tapflow.processor.streams.ProcessorApp;
@@ -63,6 +64,7 @@ public final class Pipeline implements AutoCloseable {
    * @param schemaRegistry the registry every value is written through (its wire format), or null
    *     for single-object encoding
    * @param payload what of each segment's payload the sensor side publishes ({@link PayloadMode})
+   * @param analyzer the processor's analysis settings (redacted fields among them)
    */
   public record Settings(
       String bootstrapServers,
@@ -75,9 +77,10 @@ public final class Pipeline implements AutoCloseable {
       String sensorId,
       String interfaceName,
       SchemaRegistrySettings schemaRegistry,
-      PayloadMode payload) {
+      PayloadMode payload,
+      AnalyzerConfig analyzer) {
 
-    /** Settings that publish every payload byte. */
+    /** Settings that publish every payload byte, with the default analysis. */
     public Settings(
         String bootstrapServers,
         Map<String, String> clientProperties,
@@ -100,7 +103,8 @@ public final class Pipeline implements AutoCloseable {
           sensorId,
           interfaceName,
           schemaRegistry,
-          PayloadMode.FULL);
+          PayloadMode.FULL,
+          AnalyzerConfig.DEFAULT);
     }
 
     /** Settings that write single-object encoding. */
@@ -124,7 +128,26 @@ public final class Pipeline implements AutoCloseable {
           exactlyOnce,
           sensorId,
           interfaceName,
-          null);
+          null,
+          PayloadMode.FULL,
+          AnalyzerConfig.DEFAULT);
+    }
+
+    /** These settings with the processor's analysis set to {@code config}. */
+    public Settings withAnalyzer(AnalyzerConfig config) {
+      return new Settings(
+          bootstrapServers,
+          clientProperties,
+          topics,
+          partitions,
+          replicationFactor,
+          applicationId,
+          exactlyOnce,
+          sensorId,
+          interfaceName,
+          schemaRegistry,
+          payload,
+          config);
     }
 
     @Override
@@ -151,6 +174,8 @@ public final class Pipeline implements AutoCloseable {
           + (schemaRegistry == null ? null : schemaRegistry.url())
           + ", payload="
           + payload
+          + ", analyzer="
+          + analyzer
           + "]";
     }
 
@@ -167,7 +192,8 @@ public final class Pipeline implements AutoCloseable {
           sensorId,
           interfaceName,
           schemaRegistry,
-          payload);
+          payload,
+          analyzer);
     }
   }
 
@@ -261,6 +287,7 @@ public final class Pipeline implements AutoCloseable {
             .stateDir(stateDir.toString())
             .clientProperties(settings.clientProperties())
             .schemaRegistry(settings.schemaRegistry())
+            .analyzer(settings.analyzer())
             .build();
     processor = new ProcessorApp(config, processorMetrics);
     processor.start();

@@ -140,10 +140,13 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  @Mixin RedactionOptions redaction = new RedactionOptions();
+
   /** The analysis settings these options give. */
   AnalyzerConfig analyzerConfig() {
     TcpReassembler.Limits d = AnalyzerConfig.DEFAULT.reassembly();
-    return AnalyzerConfig.DEFAULT
+    return redaction
+        .applyTo(AnalyzerConfig.DEFAULT)
         .withTimeouts(idleTimeoutSeconds * 1_000_000_000L, interimSeconds * 1_000_000_000L)
         .withMaxConnections(maxConnections)
         .withReassembly(
@@ -185,6 +188,7 @@ public final class ProcessorCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String bootstrap = kafka.bootstrapOr(LOCAL_BROKER);
     String applicationServer = advertisedQueryAddress();
+    AnalyzerConfig analyzer = analyzerConfig();
     Map<String, String> props = kafka.clientProperties();
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     ListenerProbe.check(bootstrap, props);
@@ -202,7 +206,7 @@ public final class ProcessorCommand implements Callable<Integer> {
             .stateDir(stateDir)
             .streamThreads(threads)
             .checkpointIntervalMs(Math.round(checkpointSeconds * 1000))
-            .analyzer(analyzerConfig())
+            .analyzer(analyzer)
             .liveView(
                 LiveViewConfig.DEFAULT
                     .withEnabled(applicationServer != null)

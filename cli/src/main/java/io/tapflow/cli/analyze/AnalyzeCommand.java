@@ -4,8 +4,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.KafkaOptions;
 import io.tapflow.cli.ListenerProbe;
 import io.tapflow.cli.PayloadModeConverter;
+import io.tapflow.cli.RedactionOptions;
 import io.tapflow.cli.output.JsonLines;
 import io.tapflow.cli.output.JsonLinesFiles;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.output.OutputForwarder;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
@@ -40,6 +42,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
   Path out = Path.of("tapflow-out");
 
   @Mixin KafkaOptions kafka;
+
+  @Mixin RedactionOptions redaction = new RedactionOptions();
 
   @Option(names = "--topic-prefix", description = "Prefix for every topic name.")
   String topicPrefix;
@@ -92,6 +96,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
               + " --topic-prefix, --partitions, --at-least-once or schema registry settings");
       return 2;
     }
+    AnalyzerConfig analyzer = redaction.applyTo(AnalyzerConfig.DEFAULT);
     if (kafka.bootstrapServers != null) {
       ListenerProbe.check(kafka.bootstrapServers, kafka.clientProperties());
     }
@@ -106,7 +111,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             !atLeastOnce,
             Duration.ofMinutes(30),
             kafka.schemaRegistry().orElse(null),
-            payload);
+            payload,
+            analyzer);
     long started = System.nanoTime();
     AnalyzeSummary summary = new AnalyzeSummary();
     long packetsRead;
@@ -122,7 +128,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             summary.send(output, key, value, ts);
           };
       if (direct) {
-        DirectAnalysis.Counts c = DirectAnalysis.run(capture, sensorId, payload, both);
+        DirectAnalysis.Counts c = DirectAnalysis.run(capture, sensorId, payload, analyzer, both);
         packetsRead = c.packetsRead();
         published = 0;
         failed = 0;

@@ -4,6 +4,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.Pipeline;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
+import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.Anomaly;
 import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
@@ -46,6 +47,7 @@ public final class AnalyzeRun {
    * @param schemaRegistry the registry every value is written through (its wire format), or null
    *     for single-object encoding
    * @param payload what of each segment's payload the sensor side publishes ({@link PayloadMode})
+   * @param analyzer the processor's analysis settings (redacted fields among them)
    */
   public record Options(
       Path capture,
@@ -57,9 +59,10 @@ public final class AnalyzeRun {
       boolean exactlyOnce,
       Duration timeout,
       SchemaRegistrySettings schemaRegistry,
-      PayloadMode payload) {
+      PayloadMode payload,
+      AnalyzerConfig analyzer) {
 
-    /** Options that publish every payload byte. */
+    /** Options that publish every payload byte and analyse with the defaults. */
     public Options(
         Path capture,
         String bootstrapServers,
@@ -80,7 +83,8 @@ public final class AnalyzeRun {
           exactlyOnce,
           timeout,
           schemaRegistry,
-          PayloadMode.FULL);
+          PayloadMode.FULL,
+          AnalyzerConfig.DEFAULT);
     }
 
     /** Options that write single-object encoding. */
@@ -102,7 +106,9 @@ public final class AnalyzeRun {
           sensorId,
           exactlyOnce,
           timeout,
-          null);
+          null,
+          PayloadMode.FULL,
+          AnalyzerConfig.DEFAULT);
     }
 
     public static Options defaults(Path capture) {
@@ -121,7 +127,8 @@ public final class AnalyzeRun {
           exactlyOnce,
           timeout,
           registry,
-          payload);
+          payload,
+          analyzer);
     }
 
     /** These options with the sensor side publishing payloads as {@code payload} says. */
@@ -136,7 +143,24 @@ public final class AnalyzeRun {
           exactlyOnce,
           timeout,
           schemaRegistry,
-          payload);
+          payload,
+          analyzer);
+    }
+
+    /** These options with the processor's analysis set to {@code config}. */
+    public Options withAnalyzer(AnalyzerConfig config) {
+      return new Options(
+          capture,
+          bootstrapServers,
+          clientProperties,
+          topicPrefix,
+          partitions,
+          sensorId,
+          exactlyOnce,
+          timeout,
+          schemaRegistry,
+          payload,
+          config);
     }
 
     /** Every option, but only the names of the client properties: their values may be secrets. */
@@ -162,6 +186,8 @@ public final class AnalyzeRun {
           + (schemaRegistry == null ? null : schemaRegistry.url())
           + ", payload="
           + payload
+          + ", analyzer="
+          + analyzer
           + "]";
     }
   }
@@ -217,7 +243,8 @@ public final class AnalyzeRun {
             options.sensorId(),
             options.capture().getFileName().toString(),
             options.schemaRegistry(),
-            options.payload());
+            options.payload(),
+            options.analyzer());
     try (Pipeline pipeline = Pipeline.create(settings, registry)) {
       pipeline.startProcessor();
       long packetsRead;

@@ -43,17 +43,30 @@ public final class DirectAnalysis {
 
   /** Analyses {@code capture} as sensor {@code sensorId} would publish it; keeps every record. */
   public static AnalyzeRun.Result run(Path capture, String sensorId) throws CaptureException {
-    return run(capture, sensorId, PayloadMode.FULL);
+    return run(capture, sensorId, PayloadMode.FULL, AnalyzerConfig.DEFAULT);
+  }
+
+  /** As {@link #run(Path, String)}, with payload mode {@code payload}. */
+  public static AnalyzeRun.Result run(Path capture, String sensorId, PayloadMode payload)
+      throws CaptureException {
+    return run(capture, sensorId, payload, AnalyzerConfig.DEFAULT);
+  }
+
+  /** As {@link #run(Path, String)}, analysing as {@code config} says. */
+  public static AnalyzeRun.Result run(Path capture, String sensorId, AnalyzerConfig config)
+      throws CaptureException {
+    return run(capture, sensorId, PayloadMode.FULL, config);
   }
 
   /**
    * Analyses {@code capture} as sensor {@code sensorId} would publish it with payload mode {@code
-   * payload}; keeps every record.
+   * payload}, as {@code config} says; keeps every record.
    */
-  public static AnalyzeRun.Result run(Path capture, String sensorId, PayloadMode payload)
+  public static AnalyzeRun.Result run(
+      Path capture, String sensorId, PayloadMode payload, AnalyzerConfig config)
       throws CaptureException {
     Outputs outputs = new Outputs();
-    Counts counts = run(capture, sensorId, payload, outputs);
+    Counts counts = run(capture, sensorId, payload, config, outputs);
     return new AnalyzeRun.Result(
         outputs.messages,
         outputs.connections,
@@ -75,18 +88,22 @@ public final class DirectAnalysis {
 
   /**
    * Analyses {@code capture} as sensor {@code sensorId} would publish it with payload mode {@code
-   * payload}, handing each output record to {@code sink} as it is made.
+   * payload}, as {@code config} says, handing each output record to {@code sink} as it is made.
    */
   public static Counts run(
-      Path capture, String sensorId, PayloadMode payload, OutputForwarder.Sink sink)
+      Path capture,
+      String sensorId,
+      PayloadMode payload,
+      AnalyzerConfig config,
+      OutputForwarder.Sink sink)
       throws CaptureException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
+    metrics.redactedFields(config.redactFields());
     SensorMetrics sensorMetrics = new SensorMetrics(registry);
     sensorMetrics.initialize(sensorId);
     OutputForwarder out = new OutputForwarder(sink, metrics);
-    ConnectionTable table =
-        new ConnectionTable(AnalyzerConfig.DEFAULT, new TableEvents(metrics), false);
+    ConnectionTable table = new ConnectionTable(config, new TableEvents(metrics), false);
     PacketDecoder decoder = new PacketDecoder();
     CounterDataPoint captured = sensorMetrics.packetsCaptured.labelValues(sensorId);
     CounterDataPoint capturedBytes = sensorMetrics.bytesCaptured.labelValues(sensorId);

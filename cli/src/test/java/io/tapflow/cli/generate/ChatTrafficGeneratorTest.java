@@ -203,5 +203,15 @@ class ChatTrafficGeneratorTest {
       anomalies++;
       lastAnomaly = code + " " + detail;
     }
+
+    @Override
+    public void onRedacted(ConnectionInfo connection, Side sender, String field, int count) {
+      throw new AssertionError("nothing is redacted here: " + field);
+    }
+
+    @Override
+    public void onRedactionUnparsed(ConnectionInfo connection, Side sender) {
+      throw new AssertionError("nothing is redacted here");
+    }
   }
 }

@@ -2,7 +2,9 @@ package io.tapflow.cli.registry;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,7 +120,7 @@ final class ApicurioRegistry implements AutoCloseable {
                     .timeout(Duration.ofSeconds(5))
                     .build(),
                 HttpResponse.BodyHandlers.discarding());
-        if (r.statusCode() == 200) {
+        if (r.statusCode() == 200 && tlsAccepts()) {
           return;
         }
       } catch (IOException e) {
@@ -128,6 +130,22 @@ final class ApicurioRegistry implements AutoCloseable {
     }
     throw new IllegalStateException(
         "Apicurio Registry not ready in " + timeout + ":\n" + logTail());
+  }
+
+  /**
+   * Whether the https port (if any) accepts connections: Quarkus can answer the readiness check on
+   * http a moment before its https listener is bound, and a request in that moment is refused.
+   */
+  private boolean tlsAccepts() {
+    if (tlsPort == 0) {
+      return true;
+    }
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), tlsPort), 5000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private String logTail() {

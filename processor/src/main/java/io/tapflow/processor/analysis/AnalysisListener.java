@@ -28,6 +28,12 @@ public interface AnalysisListener {
         @Override
         public void onAnomaly(
             ConnectionInfo connection, String code, String detail, long timestampNanos) {}
+
+        @Override
+        public void onRedacted(ConnectionInfo connection, Side sender, String field, int count) {}
+
+        @Override
+        public void onRedactionUnparsed(ConnectionInfo connection, Side sender) {}
       };
 
   /** A WebSocket message sent by {@code sender}. */
@@ -47,4 +53,16 @@ public interface AnalysisListener {
 
   /** A named anomaly: a stable snake_case code and key=value detail. */
   void onAnomaly(ConnectionInfo connection, String code, String detail, long timestampNanos);
+
+  /**
+   * {@code count} values of the configured field {@code field} were redacted in one text message
+   * sent by {@code sender}, just before that message is reported.
+   */
+  void onRedacted(ConnectionInfo connection, Side sender, String field, int count);
+
+  /**
+   * A text message sent by {@code sender} could not be checked for the configured fields (it is not
+   * one JSON value); it is reported as it was, just after this.
+   */
+  void onRedactionUnparsed(ConnectionInfo connection, Side sender);
 }

@@ -1,7 +1,10 @@
 package io.tapflow.processor.analysis;
 
+import io.tapflow.processor.app.JsonFieldRedactor;
 import io.tapflow.processor.tcp.TcpReassembler;
 import io.tapflow.processor.websocket.WebSocketConfig;
+import java.util.LinkedHashSet;
+import java.util.List;
 
 /**
  * How connections are analysed and how long they are kept; one immutable value with its defaults in
@@ -18,6 +21,10 @@ import io.tapflow.processor.websocket.WebSocketConfig;
  *     packets are not taken for a new connection
  * @param maxConnections connections tracked per processor task; beyond it the least recently active
  *     one ends (reason evicted)
+ * @param redactFields names of the JSON object members whose values are replaced by {@code
+ *     "[redacted]"} in every text message before it is reported or decoded further (see {@link
+ *     JsonFieldRedactor}); empty (the default) redacts nothing and costs nothing. Distinct and
+ *     non-empty, in the order given
  */
 public record AnalyzerConfig(
     TcpReassembler.Limits reassembly,
@@ -27,7 +34,8 @@ public record AnalyzerConfig(
     long idleTimeoutNanos,
     long interimIntervalNanos,
     long finishedLingerNanos,
-    int maxConnections) {
+    int maxConnections,
+    List<String> redactFields) {
 
   public static final AnalyzerConfig DEFAULT =
       new AnalyzerConfig(
@@ -38,7 +46,22 @@ public record AnalyzerConfig(
           300_000_000_000L,
           60_000_000_000L,
           30_000_000_000L,
-          200_000);
+          200_000,
+          List.of());
+
+  /**
+   * Checks and copies the redacted field names, dropping repeats.
+   *
+   * @throws IllegalArgumentException when a name is empty
+   */
+  public AnalyzerConfig {
+    for (String name : redactFields) {
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("a redacted field name must not be empty");
+      }
+    }
+    redactFields = List.copyOf(new LinkedHashSet<>(redactFields));
+  }
 
   /** These settings with other bounds on each direction's reassembly buffers. */
   public AnalyzerConfig withReassembly(TcpReassembler.Limits limits) {
@@ -50,7 +73,8 @@ public record AnalyzerConfig(
         idleTimeoutNanos,
         interimIntervalNanos,
         finishedLingerNanos,
-        maxConnections);
+        maxConnections,
+        redactFields);
   }
 
   /** These settings with another connection limit. */
@@ -63,7 +87,8 @@ public record AnalyzerConfig(
         idleTimeoutNanos,
         interimIntervalNanos,
         finishedLingerNanos,
-        max);
+        max,
+        redactFields);
   }
 
   /** These settings with another idle timeout and interim interval. */
@@ -76,6 +101,21 @@ public record AnalyzerConfig(
         idleNanos,
         interimNanos,
         finishedLingerNanos,
-        maxConnections);
+        maxConnections,
+        redactFields);
+  }
+
+  /** These settings with the values of the JSON members named {@code names} redacted. */
+  public AnalyzerConfig withRedactFields(List<String> names) {
+    return new AnalyzerConfig(
+        reassembly,
+        webSocket,
+        maxHttpHeadBytes,
+        duplicateWindowNanos,
+        idleTimeoutNanos,
+        interimIntervalNanos,
+        finishedLingerNanos,
+        maxConnections,
+        names);
   }
 }

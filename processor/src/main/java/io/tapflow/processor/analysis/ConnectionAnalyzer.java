@@ -2,6 +2,7 @@ package io.tapflow.processor.analysis;
 
 import io.tapflow.processor.app.AppEvent;
 import io.tapflow.processor.app.ApplicationDecoder;
+import io.tapflow.processor.app.JsonFieldRedactor;
 import io.tapflow.processor.app.WorkermanChatDecoder;
 import io.tapflow.processor.http.HttpAnomaly;
 import io.tapflow.processor.http.HttpHead;
@@ -30,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Analyses one connection: TCP → HTTP Upgrade → WebSocket → application, the chain Zeek calls an
@@ -40,8 +42,10 @@ import java.util.Arrays;
  * WebSocketDecoder} and the bytes that followed the heads go to it (a server frame can share a
  * segment with the 101 response). Client bytes that arrive after the request but before the
  * response are held (bounded) until the response decides what they are. Anything else is opaque TCP
- * and only counted. The whole state can be written with {@link #snapshot} and read back with {@link
- * #restore}.
+ * and only counted. With {@link AnalyzerConfig#redactFields()} configured, each text message has
+ * those JSON fields' values redacted ({@link JsonFieldRedactor}) before it is reported or decoded
+ * by the application decoder. The whole state can be written with {@link #snapshot} and read back
+ * with {@link #restore}.
  */
 public final class ConnectionAnalyzer {
   private static final byte SNAPSHOT_VERSION = 4;
@@ -560,12 +564,48 @@ public final class ConnectionAnalyzer {
         closeCode = m.closeCode();
         closeReason = m.closeReason();
       }
+      if (m.opcode() == WsOpcode.TEXT && !config.redactFields().isEmpty()) {
+        m = redact(m);
+      }
       out.onMessage(info, sender, m);
       if (m.opcode() == WsOpcode.TEXT) {
         for (AppEvent e : CHAT.decode(sender == Side.CLIENT, m.content())) {
           out.onAppEvent(info, sender, m.timestampNanos(), e);
         }
       }
+    }
+
+    /**
+     * The text message {@code m} with the configured fields' values redacted, reported as counts;
+     * {@code m} itself when nothing was redacted. Lengths stay the wire's.
+     */
+    private WsMessage redact(WsMessage m) {
+      List<String> fields = config.redactFields();
+      JsonFieldRedactor.Result r = JsonFieldRedactor.redact(m.content(), fields);
+      if (!r.parsed()) {
+        out.onRedactionUnparsed(info, sender);
+        return m;
+      }
+      if (r.text() == m.content()) {
+        return m;
+      }
+      for (int i = 0; i < fields.size(); i++) {
+        if (r.count(i) > 0) {
+          out.onRedacted(info, sender, fields.get(i), r.count(i));
+        }
+      }
+      return new WsMessage(
+          m.opcode(),
+          r.text(),
+          m.payloadLength(),
+          m.truncated(),
+          m.closeCode(),
+          m.closeReason(),
+          m.compressed(),
+          m.fragments(),
+          m.timestampNanos(),
+          m.missingBytes(),
+          m.resynchronized());
     }
 
     @Override

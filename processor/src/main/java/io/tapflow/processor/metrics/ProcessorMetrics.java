@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  * Declares every metric of the processor, in one place.
  *
  * <p>Labels are bounded: sensor, service (mapped from the server endpoint by {@link ServiceNames}),
- * direction, opcode, anomaly code, connection state, partition; never a client address or a
- * connection id. Times are in seconds and sizes in bytes.
+ * direction, opcode, anomaly code, connection state, partition, redacted field (only configured
+ * names); never a client address or a connection id. Times are in seconds and sizes in bytes.
  */
 public final class ProcessorMetrics {
   /** Latency buckets from 10 µs to about 5 s, doubling: LAN handshakes to slow WAN upgrades. */
@@ -45,6 +45,8 @@ public final class ProcessorMetrics {
   private final Counter messageBytes;
   private final Counter anomalies;
   private final Counter missedBytes;
+  private final Counter redactions;
+  private final Counter redactionUnparsed;
   private final Histogram tcpHandshakeSeconds;
   private final Histogram synToSynAckSeconds;
   private final Histogram synAckToAckSeconds;
@@ -139,6 +141,21 @@ public final class ProcessorMetrics {
                     + " cut by the snaplen, by sensor and service.")
             .labelNames("sensor", "service")
             .unit(Unit.BYTES)
+            .register(registry);
+    redactions =
+        Counter.builder()
+            .name("tapflow_redactions_total")
+            .help(
+                "Values of configured JSON fields replaced by \"[redacted]\" in text messages"
+                    + " before they were published, by field (--redact-field).")
+            .labelNames("field")
+            .register(registry);
+    redactionUnparsed =
+        Counter.builder()
+            .name("tapflow_redaction_unparsed_total")
+            .help(
+                "Text messages that redaction could not check because they are not one JSON value"
+                    + " (or are nested too deeply): published as they were.")
             .register(registry);
     tcpHandshakeSeconds =
         latency(
@@ -292,6 +309,26 @@ public final class ProcessorMetrics {
   /** Counts TCP payload bytes that were never captured on a connection to {@code server}. */
   public void missedBytes(String sensor, String server, long bytes) {
     missedBytes.labelValues(sensor, service(server)).inc(bytes);
+  }
+
+  /**
+   * Shows the redaction counter of each configured field from the start, at 0 until a value is
+   * redacted.
+   */
+  public void redactedFields(List<String> fields) {
+    for (String field : fields) {
+      redactions.labelValues(field);
+    }
+  }
+
+  /** Counts {@code count} values of the configured field {@code field} redacted in one message. */
+  public void redacted(String field, int count) {
+    redactions.labelValues(field).inc(count);
+  }
+
+  /** Counts one text message that redaction could not check (not JSON). */
+  public void redactionUnparsed() {
+    redactionUnparsed.inc();
   }
 
   /**

@@ -208,6 +208,16 @@ public final class OutputForwarder implements AnalysisListener {
     forward(c.key(), anomaly, ts, ANOMALIES);
   }
 
+  @Override
+  public void onRedacted(ConnectionInfo c, Side sender, String field, int count) {
+    metrics.redacted(field, count);
+  }
+
+  @Override
+  public void onRedactionUnparsed(ConnectionInfo c, Side sender) {
+    metrics.redactionUnparsed();
+  }
+
   private void forward(String key, SpecificRecordBase value, long tsNanos, String output) {
     sink.send(output, key, value, Math.max(0, tsNanos / 1_000_000));
   }

@@ -197,6 +197,12 @@ final class LiveView {
 
       @Override
       public void onAnomaly(ConnectionInfo c, String code, String detail, long ts) {}
+
+      @Override
+      public void onRedacted(ConnectionInfo c, Side sender, String field, int count) {}
+
+      @Override
+      public void onRedactionUnparsed(ConnectionInfo c, Side sender) {}
     };
   }
 

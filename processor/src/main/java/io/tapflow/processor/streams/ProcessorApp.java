@@ -48,6 +48,7 @@ public final class ProcessorApp implements AutoCloseable {
         new LiveQueries(
             streams, packetsTopic, props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
     metrics.lagSource(lag);
+    metrics.redactedFields(config.analyzer().redactFields());
   }
 
   /**

@@ -15,7 +15,9 @@ import java.util.Objects;
  * @param opcode the message's opcode
  * @param content the logical payload, unmasked, reassembled and inflated, capped at {@link
  *     WebSocketConfig#maxContentBytes()}; bytes lost in capture gaps are left out, not zero-filled.
- *     For CLOSE the whole payload, status code bytes included
+ *     For CLOSE the whole payload, status code bytes included. The analysis may replace a TEXT
+ *     message's content by a redacted copy (configured JSON fields), whose length then differs from
+ *     what was sent; the lengths below stay those of the wire
  * @param payloadLength the full logical length: the sum of the frames' payload lengths, or for a
  *     compressed message the inflated length (up to {@link WebSocketConfig#maxInflatedBytes()}; for
  *     a compressed message that could not be inflated, its compressed length)

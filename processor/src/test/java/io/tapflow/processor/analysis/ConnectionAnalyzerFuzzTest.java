@@ -17,12 +17,14 @@ import io.tapflow.processor.websocket.WebSocketAnomalies;
 import io.tapflow.processor.websocket.WebSocketConfig;
 import io.tapflow.processor.websocket.WebSocketCounters;
 import io.tapflow.processor.websocket.WsMessage;
+import io.tapflow.processor.websocket.WsOpcode;
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,7 +61,8 @@ class ConnectionAnalyzerFuzzTest {
 
   static final List<AnalyzerConfig> CONFIGS =
       List.of(
-          config(new TcpReassembler.Limits(4096, 16, 1024, 200_000_000L), 256, 4096, 512, 512),
+          config(new TcpReassembler.Limits(4096, 16, 1024, 200_000_000L), 256, 4096, 512, 512)
+              .withRedactFields(List.of("content", "client_name")),
           AnalyzerConfig.DEFAULT,
           config(new TcpReassembler.Limits(512, 4, 256, 1_000_000L), 64, 300, 128, 128),
           config(
@@ -75,7 +78,8 @@ class ConnectionAnalyzerFuzzTest {
         30_000_000_000L,
         10_000_000_000L,
         30_000_000_000L,
-        1);
+        1,
+        List.of());
   }
 
   private static final byte[] ADDRESS_A = {10, 0, 0, 1};
@@ -116,6 +120,11 @@ class ConnectionAnalyzerFuzzTest {
   static final class Recorder implements AnalysisListener {
     final List<String> events = new ArrayList<>();
     final List<WsMessage> unchecked = new ArrayList<>();
+
+    /** The messages whose text was redacted: their content is not the payload sent. */
+    final Set<WsMessage> redacted = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    private boolean redactingNext;
     final List<ConnectionSummary> records = new ArrayList<>();
     long clientMessages;
     long serverMessages;
@@ -124,6 +133,10 @@ class ConnectionAnalyzerFuzzTest {
     public void onMessage(ConnectionInfo connection, Side sender, WsMessage m) {
       events.add(sender + " " + m + " " + HexFormat.of().formatHex(m.content()));
       unchecked.add(m);
+      if (redactingNext) {
+        redacted.add(m);
+        redactingNext = false;
+      }
       if (sender == Side.CLIENT) {
         clientMessages++;
       } else {
@@ -158,6 +171,18 @@ class ConnectionAnalyzerFuzzTest {
       events.add("anomaly " + code + " " + detail + " @" + ts);
       assertTrue(CODES.contains(code), "unknown anomaly code " + code);
       assertTrue(Texts.isDetail(detail), "detail '" + detail + "' of " + code);
+    }
+
+    @Override
+    public void onRedacted(ConnectionInfo connection, Side sender, String field, int count) {
+      events.add("redacted " + sender + " " + field + " " + count);
+      assertTrue(count > 0, "redacted " + count);
+      redactingNext = true;
+    }
+
+    @Override
+    public void onRedactionUnparsed(ConnectionInfo connection, Side sender) {
+      events.add("unparsed " + sender);
     }
   }
 
@@ -317,6 +342,10 @@ class ConnectionAnalyzerFuzzTest {
 
     WebSocketConfig ws = config.webSocket();
     for (WsMessage m : t.recorder.unchecked) {
+      if (t.recorder.redacted.remove(m)) {
+        assertEquals(WsOpcode.TEXT, m.opcode());
+        continue; // a redacted copy: its length is not the payload's
+      }
       assertTrue(m.content().length <= ws.maxContentBytes(), "content " + m.content().length);
       assertTrue(m.content().length <= m.payloadLength(), m.toString());
       if (!m.truncated()) {

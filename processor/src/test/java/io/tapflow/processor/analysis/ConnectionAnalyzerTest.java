@@ -57,6 +57,16 @@ class ConnectionAnalyzerTest {
     public void onGap(ConnectionInfo c, Side side, long length, long ts) {
       lines.add("gap " + side + " " + length + " " + ts);
     }
+
+    @Override
+    public void onRedacted(ConnectionInfo c, Side sender, String field, int count) {
+      lines.add("redacted " + sender + " " + field + " " + count);
+    }
+
+    @Override
+    public void onRedactionUnparsed(ConnectionInfo c, Side sender) {
+      lines.add("unparsed " + sender);
+    }
   }
 
   /**

@@ -76,6 +76,16 @@ class HostileInputTest {
       gaps++;
       gapBytes += length;
     }
+
+    @Override
+    public void onRedacted(ConnectionInfo c, Side sender, String field, int count) {
+      throw new AssertionError("nothing is redacted here: " + field);
+    }
+
+    @Override
+    public void onRedactionUnparsed(ConnectionInfo c, Side sender) {
+      throw new AssertionError("nothing is redacted here");
+    }
   }
 
   private final Counting out = new Counting();

@@ -2,14 +2,18 @@ package io.tapflow.processor.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.tapflow.processor.metrics.ProcessorMetrics.ServiceNames;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -98,6 +102,34 @@ class ProcessorMetricsTest {
         counter(
             "tapflow_connections_ended",
             Labels.of("sensor", "s1", "service", "7272", "state", "SF", "reason", "fin")));
+  }
+
+  @Test
+  void redactionsAreCountedByConfiguredFieldFromZeroAndUnparsedTextsApart() {
+    ProcessorMetrics m = new ProcessorMetrics(registry);
+    m.redactedFields(List.of("content", "nick"));
+    assertEquals(0.0, counter("tapflow_redactions", Labels.of("field", "nick")));
+    assertEquals(0.0, counter("tapflow_redactions", Labels.of("field", "content")));
+    m.redacted("content", 2);
+    m.redacted("content", 1);
+    m.redactionUnparsed();
+    assertEquals(3.0, counter("tapflow_redactions", Labels.of("field", "content")));
+    assertEquals(0.0, counter("tapflow_redactions", Labels.of("field", "nick")));
+    assertEquals(1.0, counter("tapflow_redaction_unparsed", Labels.EMPTY));
+    assertEquals(2, snapshot("tapflow_redactions").getDataPoints().size());
+  }
+
+  @Test
+  void everyMetricIsListedInDeployMd() throws Exception {
+    new ProcessorMetrics(registry);
+    String deploy = Files.readString(Path.of("..", "docs", "DEPLOY.md"));
+    for (MetricSnapshot s : registry.scrape()) {
+      String name = s.getMetadata().getPrometheusName();
+      if (s instanceof CounterSnapshot) {
+        name += "_total";
+      }
+      assertTrue(deploy.contains("| `" + name + "` |"), name + " is not in docs/DEPLOY.md");
+    }
   }
 
   private double counter(String name, Labels labels) {

@@ -3,9 +3,11 @@ package io.tapflow.processor.streams;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.Segment;
+import io.tapflow.schemas.ChatEvent;
 import io.tapflow.schemas.ConnectionRecord;
 import io.tapflow.schemas.PacketRecord;
 import io.tapflow.schemas.WebSocketMessage;
@@ -68,6 +70,32 @@ class ConnectionProcessorLiveViewTest {
     assertEquals(2L, second.record().getClientMessages());
   }
 
+  @Test
+  void redactedFieldsReachNeitherTheOutputsNorTheViewAndReplaysAreNotCountedTwice() {
+    AnalyzerConfig redacting = AnalyzerConfig.DEFAULT.withRedactFields(List.of("content"));
+    String say = SAY.replace("\"Merhaba\"", "\"[redacted]\"");
+    String echo = ECHO.replace("\"Merhaba\"", "\"[redacted]\"");
+    KeyValueStore<String, byte[]> inner = store();
+    Run first = new Run(inner, redacting);
+    for (int offset = 0; offset <= 4; offset++) {
+      first.process(offset);
+    }
+    first.commit();
+    first.process(5);
+    assertEquals(List.of("message " + say, "chat say [redacted]"), first.forwardedTexts());
+    first.process(6);
+    assertEquals(List.of("message " + echo, "chat say [redacted]"), first.forwardedTexts());
+    first.commit();
+    assertEquals(List.of(say, echo), first.messages());
+    assertEquals(2.0, first.redactions());
+
+    Run second = new Run(inner, redacting);
+    second.process(7); // replays 5 and 6 into the view, outputs and counts discarded
+    second.commit();
+    assertEquals(List.of(say, echo, "CLOSE 1000"), second.messages());
+    assertEquals(0.0, second.redactions());
+  }
+
   private static KeyValueStore<String, byte[]> store() {
     return Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(ConnectionProcessor.STORE),
@@ -85,7 +113,13 @@ class ConnectionProcessorLiveViewTest {
     final ConnectionStore store;
     long replayed;
 
+    final PrometheusRegistry registry = new PrometheusRegistry();
+
     Run(KeyValueStore<String, byte[]> inner) {
+      this(inner, AnalyzerConfig.DEFAULT);
+    }
+
+    Run(KeyValueStore<String, byte[]> inner, AnalyzerConfig config) {
       Properties p = new Properties();
       p.put(StreamsConfig.APPLICATION_ID_CONFIG, "live-view-test");
       p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -102,11 +136,7 @@ class ConnectionProcessorLiveViewTest {
             return 0;
           };
       processor =
-          new ConnectionProcessor(
-              AnalyzerConfig.DEFAULT,
-              new ProcessorMetrics(new PrometheusRegistry()),
-              replay,
-              Long.MAX_VALUE);
+          new ConnectionProcessor(config, new ProcessorMetrics(registry), replay, Long.MAX_VALUE);
       processor.init(context);
     }
 
@@ -120,6 +150,31 @@ class ConnectionProcessorLiveViewTest {
           .filter(f -> f.record().value() instanceof WebSocketMessage)
           .map(f -> ((WebSocketMessage) f.record().value()).getOpcode().name())
           .toList();
+    }
+
+    /** The texts of the messages and the contents of the chat events forwarded last. */
+    List<String> forwardedTexts() {
+      return context.forwarded().stream()
+          .map(f -> f.record().value())
+          .filter(v -> v instanceof WebSocketMessage || v instanceof ChatEvent)
+          .map(
+              v ->
+                  v instanceof WebSocketMessage m
+                      ? "message " + m.getText()
+                      : "chat " + ((ChatEvent) v).getType() + " " + ((ChatEvent) v).getContent())
+          .toList();
+    }
+
+    /** tapflow_redactions_total{field="content"} of this task's metrics. */
+    double redactions() {
+      for (var snapshot : registry.scrape()) {
+        if (snapshot.getMetadata().getName().equals("tapflow_redactions")) {
+          for (var d : ((CounterSnapshot) snapshot).getDataPoints()) {
+            return d.getValue();
+          }
+        }
+      }
+      return 0;
     }
 
     void commit() {

@@ -5,17 +5,17 @@ import java.util.Arrays;
 import java.util.zip.Deflater;
 
 /** Builds frames and permessage-deflate payloads for tests. */
-final class Frames {
+public final class Frames {
 
   private Frames() {}
 
   /** An unmasked frame with the minimal length encoding. */
-  static byte[] frame(int firstByte, byte[] payload) {
+  public static byte[] frame(int firstByte, byte[] payload) {
     return frame(firstByte, false, 0, payload);
   }
 
   /** A masked frame with the minimal length encoding. */
-  static byte[] masked(int firstByte, int maskingKey, byte[] payload) {
+  public static byte[] masked(int firstByte, int maskingKey, byte[] payload) {
     return frame(firstByte, true, maskingKey, payload);
   }
 
@@ -52,7 +52,7 @@ final class Frames {
    * Compresses one message as RFC 7692 §7.2.1 says: deflate with a sync flush, then remove the
    * trailing 00 00 ff ff. Reusing {@code deflater} across messages is context takeover.
    */
-  static byte[] deflate(Deflater deflater, byte[] message) {
+  public static byte[] deflate(Deflater deflater, byte[] message) {
     deflater.setInput(message);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[64 * 1024];
