@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.processor.metrics.ProcessorMetrics;
 import io.tapflow.processor.tcp.Segment;
+import io.tapflow.processor.testing.Captures;
 import io.tapflow.schemas.PacketKind;
 import io.tapflow.schemas.PacketRecord;
 import io.tapflow.sensor.capture.CaptureConfig;
@@ -66,19 +67,7 @@ class ConnectionProcessorCheckpointTest {
         source.run(
             (linkType, ts, nano, data, caplen, wirelen) -> {
               if (decoder.decode(linkType, data, caplen, wirelen) instanceof TcpSegment t) {
-                Segment s =
-                    new Segment(
-                        t.srcAddr(),
-                        t.srcPort(),
-                        t.dstAddr(),
-                        t.dstPort(),
-                        t.seq(),
-                        t.ack(),
-                        t.flags(),
-                        t.window(),
-                        t.payload(),
-                        t.payloadWireLength(),
-                        ts);
+                Segment s = Captures.segment(t, ts);
                 PacketRecord r = TapflowTopologyTest.record(s);
                 r.setSensorId(sensor);
                 records.add(new In(ConnectionKey.of(sensor, t), r));

@@ -23,6 +23,22 @@ public final class Captures {
 
   private Captures() {}
 
+  /** The processor's view of a segment the sensor decoded, captured at {@code timestampNanos}. */
+  public static Segment segment(TcpSegment t, long timestampNanos) {
+    return new Segment(
+        t.srcAddr(),
+        t.srcPort(),
+        t.dstAddr(),
+        t.dstPort(),
+        t.seq(),
+        t.ack(),
+        t.flags(),
+        t.window(),
+        t.payload(),
+        t.payloadWireLength(),
+        timestampNanos);
+  }
+
   /** Every TCP segment of {@code file}, by connection key (sensor "test"), in capture order. */
   public static Map<String, List<Segment>> read(Path file) throws Exception {
     Map<String, List<Segment>> out = new LinkedHashMap<>();
@@ -31,19 +47,7 @@ public final class Captures {
       source.run(
           (linkType, ts, nano, data, caplen, wirelen) -> {
             if (decoder.decode(linkType, data, caplen, wirelen) instanceof TcpSegment t) {
-              Segment s =
-                  new Segment(
-                      t.srcAddr(),
-                      t.srcPort(),
-                      t.dstAddr(),
-                      t.dstPort(),
-                      t.seq(),
-                      t.ack(),
-                      t.flags(),
-                      t.window(),
-                      t.payload(),
-                      t.payloadWireLength(),
-                      ts);
+              Segment s = segment(t, ts);
               out.computeIfAbsent(ConnectionKey.of("test", t), k -> new ArrayList<>()).add(s);
             }
           });
