@@ -12,15 +12,16 @@ import java.util.zip.Inflater;
  * Inflates the compressed messages of one direction (RFC 7692 §7.2.2), carrying the sender's LZ77
  * window from one message to the next.
  *
- * <p>The window lives in two places. This keeps the last window-size bytes of inflated output as
- * its history, the only copy a snapshot takes; and while the direction is busy a raw {@link
- * Inflater} stays alive between messages, its own window in step with that history, so a message
- * costs no more than its bytes. The live inflaters of a thread are few ({@link
- * LiveInflaters#CAPACITY}, least recently used let go first), since each holds native memory. A
- * direction without one, after a restore or after being let go, primes a fresh raw inflater with
- * the history through {@link Inflater#setDictionary}: for raw DEFLATE a preset dictionary is
- * exactly the history that back-references reach into, so the output is the same. When the sender
- * uses {@code no_context_takeover} no history is kept at all.
+ * <p>The window is kept here as history: the last window-size bytes of inflated output, which is
+ * also all a snapshot takes. Each message is inflated by the thread's one raw {@link Inflater},
+ * reset and primed with the history through {@link Inflater#setDictionary}: for raw DEFLATE a
+ * preset dictionary is exactly the history that back-references reach into, so the output is the
+ * sender's. Every message therefore starts from a state made only of the history, the same state a
+ * decoder restored from a snapshot starts from. (An inflater kept alive from one message to the
+ * next would save the priming, but after malformed data it can be left inside a block, where the
+ * next message would decode differently than after a restore; {@code java.util.zip} does not say
+ * whether it stands at a block boundary.) When the sender uses {@code no_context_takeover} no
+ * history is kept at all.
  *
  * <p>If the history is lost (a gap, a failed or cut-short message) it is emptied rather than left
  * stale: a later message that refers back into it then fails with "invalid distance too far back"
@@ -41,6 +42,16 @@ final class MessageInflater {
   /** Output scratch, one per thread: it holds bytes only during {@link #inflate}. */
   private static final ThreadLocal<byte[]> CHUNK =
       ThreadLocal.withInitial(() -> new byte[CHUNK_LENGTH]);
+
+  /**
+   * The thread's raw inflater (about 40 KiB of native memory), reset before each message; it holds
+   * nothing between messages.
+   */
+  private static final ThreadLocal<Inflater> INFLATER =
+      ThreadLocal.withInitial(() -> new Inflater(true));
+
+  /** The history laid out in order for {@link Inflater#setDictionary}, one per thread. */
+  private static final ThreadLocal<byte[]> LINEAR = ThreadLocal.withInitial(() -> new byte[0]);
 
   /**
    * zlib's deflate cannot use a 256-byte window and uses 512 bytes when asked for 8 bits, so keep
@@ -66,12 +77,6 @@ final class MessageInflater {
   private int historyEnd;
   private int historyLength;
 
-  /**
-   * A raw inflater whose window equals the history and that is ready for the next message's first
-   * block, or null; not part of the state.
-   */
-  private Inflater live;
-
   MessageInflater(PerMessageDeflate deflate, boolean sentByClient) {
     this.contextTakeover = !deflate.noContextTakeover(sentByClient);
     this.historyCapacity = 1 << Math.max(MIN_HISTORY_BITS, deflate.maxWindowBits(sentByClient));
@@ -92,11 +97,12 @@ final class MessageInflater {
       long limit,
       CappedBuffer content,
       Utf8Validator utf8) {
-    Inflater inflater = takeLive();
+    Inflater inflater = INFLATER.get();
+    inflater.reset();
+    prime(inflater);
     byte[] chunk = CHUNK.get();
     long inflated = 0;
     boolean inTail = false;
-    boolean inStep = false;
     try {
       inflater.setInput(compressed, 0, length);
       while (true) {
@@ -126,55 +132,37 @@ final class MessageInflater {
           inTail = true;
           inflater.setInput(EMPTY_BLOCK_TAIL);
         } else {
-          // All input taken: after the tail the inflater stands at a block boundary, its window
-          // in step with the history, ready for the next message.
-          inStep = inTail;
-          return new Result(inflated, false, null);
+          return new Result(inflated, false, null); // all input taken
         }
       }
     } catch (DataFormatException e) {
       return new Result(inflated, false, snakeCase(e.getMessage()));
     } finally {
-      if (inStep && contextTakeover) {
-        live = inflater;
-        LiveInflaters.touch(this);
-      } else {
-        inflater.end();
-      }
+      inflater.reset(); // lets go of the input array
     }
-  }
-
-  /** The live inflater, else a fresh one primed with the history. */
-  private Inflater takeLive() {
-    Inflater inflater = live;
-    live = null;
-    if (inflater != null) {
-      return inflater;
-    }
-    inflater = new Inflater(true);
-    prime(inflater);
-    return inflater;
   }
 
   private void prime(Inflater inflater) {
-    if (historyLength > 0) {
-      inflater.setDictionary(linearHistory());
+    if (historyLength == 0) {
+      return;
     }
-  }
-
-  /** Ends the live inflater, if any; the history still holds the window. */
-  void letGoOfLiveInflater() {
-    if (live != null) {
-      live.end();
-      live = null;
+    if (historyLength <= historyEnd) { // not wrapped: in order already
+      inflater.setDictionary(history, historyEnd - historyLength, historyLength);
+      return;
     }
+    byte[] linear = LINEAR.get();
+    if (linear.length < historyLength) {
+      linear = new byte[historyCapacity];
+      LINEAR.set(linear);
+    }
+    linearHistory(linear);
+    inflater.setDictionary(linear, 0, historyLength);
   }
 
   /** Forgets the history: the sender's window holds data this decoder did not see. */
   void resetContext() {
     historyEnd = 0;
     historyLength = 0;
-    letGoOfLiveInflater();
   }
 
   /** The capacity of the arrays kept between messages. */
@@ -222,13 +210,12 @@ final class MessageInflater {
     history = history == null ? new byte[grown] : Arrays.copyOf(history, grown);
   }
 
-  private byte[] linearHistory() {
-    byte[] linear = new byte[historyLength];
+  /** Copies the history, oldest byte first, to the start of {@code linear}. */
+  private void linearHistory(byte[] linear) {
     int start = Math.floorMod(historyEnd - historyLength, historyCapacity);
     int first = Math.min(historyLength, historyCapacity - start);
     System.arraycopy(history, start, linear, 0, first);
     System.arraycopy(history, 0, linear, first, historyLength - first);
-    return linear;
   }
 
   private static String snakeCase(String message) {
@@ -241,7 +228,9 @@ final class MessageInflater {
   void writeTo(DataOutput out) throws IOException {
     out.writeInt(historyLength);
     if (historyLength > 0) {
-      out.write(linearHistory());
+      byte[] linear = new byte[historyLength];
+      linearHistory(linear);
+      out.write(linear);
     }
   }
 
