@@ -15,9 +15,9 @@ package io.tapflow.processor.websocket;
  * @param closeMessages close frames delivered
  * @param pingMessages ping frames delivered
  * @param pongMessages pong frames delivered
- * @param wireBytes captured bytes of frames, headers included, and of a header whose 64-bit length
- *     is invalid (bytes skipped while searching for frame boundaries and bytes never captured are
- *     not)
+ * @param wireBytes captured bytes of frames, headers included, of a header whose 64-bit length is
+ *     invalid, and of a header cut short by a gap or the end (bytes skipped while searching for
+ *     frame boundaries and bytes never captured are not)
  * @param payloadBytes the {@link WsMessage#payloadLength()} of every message delivered: after
  *     decompression for compressed ones
  * @param skippedBytes captured bytes passed over while searching for frame boundaries

@@ -179,8 +179,10 @@ final class WebSocketFrameParser {
               timestampNanos);
         }
       }
-      case FRAME_START, PAYLOAD_LENGTH, EXTENDED_PAYLOAD_LENGTH, MASKING_KEY ->
-          loseFraming("length=" + length + " state=" + stateName(), length, timestampNanos);
+      case FRAME_START, PAYLOAD_LENGTH, EXTENDED_PAYLOAD_LENGTH, MASKING_KEY -> {
+        tally.wireBytes(partialHeaderLength()); // the header read, so that every byte is counted
+        loseFraming("length=" + length + " state=" + stateName(), length, timestampNanos);
+      }
       case LOST -> {
         // The held bytes end here: a frame that ends exactly at the gap can be taken now.
         finishSearch(timestampNanos);
@@ -215,6 +217,9 @@ final class WebSocketFrameParser {
                   + " frame_payload_read="
                   + payloadRead;
         };
+    if (state != State.PAYLOAD_DATA) {
+      tally.wireBytes(partialHeaderLength());
+    }
     state = State.ENDED;
     handler.onStreamEnd(partialFrame, timestampNanos);
   }
@@ -399,6 +404,18 @@ final class WebSocketFrameParser {
     droppedBytes += dropped;
     state = State.LOST;
     handler.onFramingLost(timestampNanos);
+  }
+
+  /** The bytes read of a frame header not yet complete (0 between frames). */
+  private int partialHeaderLength() {
+    int length7 = secondByte & B1_PAYLOAD_LEN;
+    int lengthBytes = length7 == PAYLOAD_LEN_16 ? 2 : length7 == PAYLOAD_LEN_64 ? 8 : 0;
+    return switch (state) {
+      case PAYLOAD_LENGTH -> 1;
+      case EXTENDED_PAYLOAD_LENGTH -> 2 + lengthBytes - fieldBytesRemaining;
+      case MASKING_KEY -> 2 + lengthBytes + MASKING_KEY_LENGTH - fieldBytesRemaining;
+      default -> 0;
+    };
   }
 
   /** The length of the current frame's header. */

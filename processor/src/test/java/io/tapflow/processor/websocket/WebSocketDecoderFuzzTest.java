@@ -35,10 +35,11 @@ import org.junit.jupiter.api.Test;
  * <p>What must hold after every call: nothing thrown; the arrays kept and the snapshot within the
  * bounds the limits set, the held bytes within {@code maxResyncBytes}; every byte fed accounted for
  * as a frame's byte ({@code wireBytes}), skipped, held, or (at most one header's worth) inside a
- * frame header not yet complete; every message within its caps and consistent with its length;
- * anomalies from {@link WebSocketAnomalies} with {@code key=value} detail; the counters matching
- * the messages delivered. And a decoder restored from a snapshot taken at a {@code SNAPSHOT} step
- * reports exactly what the original reports from there on.
+ * frame header not yet complete, and after the end as a frame's byte or skipped; every message
+ * within its caps and consistent with its length; anomalies from {@link WebSocketAnomalies} with
+ * {@code key=value} detail; the counters matching the messages delivered. And a decoder restored
+ * from a snapshot taken at a {@code SNAPSHOT} step reports exactly what the original reports from
+ * there on.
  *
  * <p>Input: byte 0 picks the direction (bit 0: the client's) and the handshake ({@link
  * #HANDSHAKES}, by the bits above), byte 1 the limits ({@link #LIMITS}); then steps: a byte {@code
@@ -179,6 +180,9 @@ class WebSocketDecoderFuzzTest {
       shadow.decoder().onEnd(ts + 1);
     }
     check(decoder, recorder, deflate, dataIn - dataAfterEnd);
+    // Ended, no header is left half read: every byte is a frame's byte or skipped.
+    WebSocketCounters counters = decoder.counters();
+    assertEquals(dataIn - dataAfterEnd, counters.wireBytes() + counters.skippedBytes());
     compare(recorder, shadow, decoder);
   }
 
