@@ -63,6 +63,14 @@ public final class SensorCommand implements Callable<Integer> {
       description = "Kernel capture buffer in bytes (default: ${DEFAULT-VALUE}).")
   int bufferSize = CaptureConfig.DEFAULT_BUFFER_SIZE_BYTES;
 
+  @Option(
+      names = "--capture-timeout-ms",
+      description =
+          "Live only: the longest captured packets wait in the kernel's buffer before the sensor"
+              + " reads them; at high rates the buffer's blocks fill sooner (default:"
+              + " ${DEFAULT-VALUE}).")
+  int captureTimeoutMs = CaptureConfig.DEFAULT_TIMEOUT_MILLIS;
+
   @Option(names = "--sensor-id", description = "Sensor id (default: the host name).")
   String sensorId;
 
@@ -112,8 +120,25 @@ public final class SensorCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  /** What to capture, from the options. */
+  CaptureConfig captureConfig() {
+    CaptureConfig capture =
+        file != null
+            ? CaptureConfig.offline(file)
+                .withReplayPace(
+                    "capture".equals(pace)
+                        ? CaptureConfig.ReplayPace.CAPTURE_PACE
+                        : CaptureConfig.ReplayPace.AS_FAST_AS_POSSIBLE)
+            : CaptureConfig.live(iface)
+                .withSnaplen(snaplen)
+                .withBufferSizeBytes(bufferSize)
+                .withTimeoutMillis(captureTimeoutMs);
+    return capture.withFilter(filter);
+  }
+
   @Override
   public Integer call() throws Exception {
+    CaptureConfig capture = captureConfig(); // a bad value fails here, before anything starts
     String bootstrap = kafka.bootstrapOr(LOCAL_BROKER);
     String id = sensorId == null ? InetAddress.getLocalHost().getHostName() : sensorId;
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
@@ -130,15 +155,6 @@ public final class SensorCommand implements Callable<Integer> {
     try (Admin admin = Admin.create(kafka.properties(LOCAL_BROKER))) {
       TopicAdmin.ensure(admin, topics, partitions, (short) -1, Map.of());
     }
-    CaptureConfig capture =
-        file != null
-            ? CaptureConfig.offline(file)
-                .withReplayPace(
-                    "capture".equals(pace)
-                        ? CaptureConfig.ReplayPace.CAPTURE_PACE
-                        : CaptureConfig.ReplayPace.AS_FAST_AS_POSSIBLE)
-            : CaptureConfig.live(iface).withSnaplen(snaplen).withBufferSizeBytes(bufferSize);
-    capture = capture.withFilter(filter);
     PrometheusRegistry registry = new PrometheusRegistry();
     SensorMetrics metrics = new SensorMetrics(registry);
     KafkaMetricsBridge kafkaMetrics = KafkaMetricsBridge.register(registry);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class CaptureConfigTest {
 
   @Test
-  void liveDefaultsAreSnaplen262144Buffer64MiBNotPromiscuousNotImmediateNanoseconds() {
+  void liveDefaultsAreSnaplen262144Buffer64MiBTimeout10MsNotPromiscuousNotImmediateNanoseconds() {
     CaptureConfig config = CaptureConfig.live("any");
 
     assertEquals(
@@ -24,7 +24,7 @@ class CaptureConfigTest {
             67_108_864,
             false,
             false,
-            100,
+            10,
             true,
             ReplayPace.AS_FAST_AS_POSSIBLE),
         config);
@@ -44,7 +44,7 @@ class CaptureConfigTest {
             67_108_864,
             false,
             false,
-            100,
+            10,
             true,
             ReplayPace.AS_FAST_AS_POSSIBLE),
         config);
@@ -60,7 +60,7 @@ class CaptureConfigTest {
             .withBufferSizeBytes(2 << 20)
             .withPromiscuous(true)
             .withImmediateMode(true)
-            .withTimeoutMillis(10)
+            .withTimeoutMillis(25)
             .withNanoTimestamps(false)
             .withReplayPace(ReplayPace.CAPTURE_PACE);
 
@@ -73,7 +73,7 @@ class CaptureConfigTest {
             2 << 20,
             true,
             true,
-            10,
+            25,
             false,
             ReplayPace.CAPTURE_PACE),
         config);
