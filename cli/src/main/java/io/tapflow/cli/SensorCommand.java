@@ -119,9 +119,10 @@ public final class SensorCommand implements Callable<Integer> {
               + " the sensor cannot be sure to redact is published without its payload, like"
               + " --payload none, and counted by reason: a connection seen without its SYN or"
               + " handshake, bytes after a gap (and the rest of that direction), retransmitted"
-              + " bytes, compressed (permessage-deflate) messages, text that is not JSON, HTTP"
-              + " that is not a WebSocket upgrade. Applied before --payload cap:N; with --payload"
-              + " none there is nothing to redact. Default: none.")
+              + " bytes other than a repeat of the last segment, compressed (permessage-deflate)"
+              + " messages, text that is not JSON, HTTP that is not a WebSocket upgrade. Applied"
+              + " before --payload cap:N; with --payload none there is nothing to redact."
+              + " Default: none.")
   List<String> redactFields = new ArrayList<>();
 
   @Spec CommandSpec spec;

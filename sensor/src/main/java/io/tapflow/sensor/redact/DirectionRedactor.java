@@ -31,6 +31,23 @@ final class DirectionRedactor {
   private boolean upgraded; // server: its head was a 101 with Upgrade: websocket
   private boolean deflate;
   private boolean finished;
+  // The frame state before the last segment followed in the FRAMES phase from its first byte, with
+  // that segment's sequence number and length (-1: none), to redact a repeat of it again.
+  private FrameRedactor saved;
+  private long savedSeq = -1;
+  private int savedLength = -1;
+
+  /**
+   * What every direction of one {@link PayloadRedactor} shares: the configured names, the counts of
+   * the segment being followed, and scratch state for repeats (whose counts are discarded).
+   */
+  record Context(RedactedFields fields, int[] counts, int[] discarded, FrameRedactor scratch) {
+    static Context of(RedactedFields fields, int[] counts) {
+      int[] discarded = new int[counts.length];
+      return new Context(
+          fields, counts, discarded, new FrameRedactor(false, new JsonRedactor(fields, discarded)));
+    }
+  }
 
   /**
    * A direction whose SYN carried {@code initialSequence}; {@code client} when it is the side that
@@ -83,8 +100,7 @@ final class DirectionRedactor {
       int length,
       boolean truncated,
       DirectionRedactor peer,
-      RedactedFields fields,
-      int[] counts) {
+      Context context) {
     if (phase == Phase.LOST) {
       return lostReason;
     }
@@ -95,18 +111,43 @@ final class DirectionRedactor {
     WithheldReason reason = null;
     int skip = 0;
     if (offset < 0) {
+      if (seq == savedSeq && length <= savedLength) {
+        return again(bytes, from, length, context);
+      }
       if (-(long) offset >= length) {
         return WithheldReason.RETRANSMISSION;
       }
       skip = -offset; // the new bytes after the retransmitted ones are still followed
       reason = WithheldReason.RETRANSMISSION;
     }
-    WithheldReason followed = follow(bytes, from + skip, from + length, peer, fields, counts);
+    savedLength = -1;
+    if (skip == 0 && phase == Phase.FRAMES) {
+      if (saved == null) {
+        saved = new FrameRedactor(false, new JsonRedactor(context.fields(), context.discarded()));
+      }
+      saved.copyFrom(frames);
+      savedSeq = seq;
+      savedLength = length;
+    }
+    WithheldReason followed =
+        follow(bytes, from + skip, from + length, peer, context.fields(), context.counts());
     next = (next + length - skip) & 0xFFFF_FFFFL;
     if (truncated && phase != Phase.LOST) {
       lose(WithheldReason.GAP); // the bytes after the captured ones were not seen
     }
     return reason != null ? reason : followed;
+  }
+
+  /**
+   * Redacts a repeat of this direction's last segment (a retransmission of it, or the same packet
+   * captured twice) from the state saved before that segment, into {@code bytes} only: this
+   * direction's state stays where the segment left it. Its values are not counted again.
+   */
+  private WithheldReason again(byte[] bytes, int from, int length, Context context) {
+    FrameRedactor scratch = context.scratch();
+    scratch.copyFrom(saved);
+    WithheldReason reason = scratch.redact(bytes, from, from + length);
+    return reason == null ? null : scratch.broken() ? WithheldReason.RETRANSMISSION : reason;
   }
 
   private WithheldReason follow(

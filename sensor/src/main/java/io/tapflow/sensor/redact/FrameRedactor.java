@@ -55,7 +55,7 @@ final class FrameRedactor {
     BINARY
   }
 
-  private final boolean deflate;
+  private boolean deflate;
   private final JsonRedactor json;
 
   private State state = State.HEADER_FIRST;
@@ -80,6 +80,27 @@ final class FrameRedactor {
   FrameRedactor(boolean deflate, JsonRedactor json) {
     this.deflate = deflate;
     this.json = json;
+  }
+
+  /**
+   * Takes {@code other}'s whole state, its text message's scanner included, so that the same bytes
+   * give the same output from here as from there.
+   */
+  void copyFrom(FrameRedactor other) {
+    deflate = other.deflate;
+    json.copyFrom(other.json);
+    state = other.state;
+    fin = other.fin;
+    opcode = other.opcode;
+    masked = other.masked;
+    remaining = other.remaining;
+    lengthBytes = other.lengthBytes;
+    maskingKey = other.maskingKey;
+    keyBytes = other.keyBytes;
+    position = other.position;
+    message = other.message;
+    compressed = other.compressed;
+    unparseable = other.unparseable;
   }
 
   /** Whether a frame broke the RFC: the rest of the direction cannot be followed. */

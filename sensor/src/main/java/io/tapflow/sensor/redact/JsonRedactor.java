@@ -94,6 +94,26 @@ final class JsonRedactor {
     this.name = new byte[fields.maxLength()];
   }
 
+  /**
+   * Takes {@code other}'s whole state (a scanner of the same fields), so that the same bytes give
+   * the same output from here as from there.
+   */
+  void copyFrom(JsonRedactor other) {
+    state = other.state;
+    depth = other.depth;
+    objects = other.objects;
+    redactDepth = other.redactDepth;
+    redactField = other.redactField;
+    matchedField = other.matchedField;
+    nameLength = other.nameLength;
+    System.arraycopy(other.name, 0, name, 0, name.length);
+    hexDigits = other.hexDigits;
+    hexValue = other.hexValue;
+    highSurrogate = other.highSurrogate;
+    literal = other.literal;
+    literalIndex = other.literalIndex;
+  }
+
   /** Starts a new text. */
   void reset() {
     state = State.VALUE;

@@ -16,14 +16,15 @@ import java.util.Map;
  * of it could be placed: in sequence, after a handshake seen whole, in an uncompressed message that
  * is JSON so far. Otherwise {@link #redact} names a {@link WithheldReason}; after one that loses
  * the direction (a gap, a bad head or frame, no upgrade) the rest of the direction is withheld too,
- * rather than guessed.
+ * rather than guessed. A repeat of a direction's last segment (a retransmission of it, or the same
+ * packet captured twice) is redacted again from the state saved before that segment.
  *
  * <p>Memory is bounded: per connection two directions of scalars and small fixed arrays (the
- * longest configured name, the head parser's field name), at most {@code maxConnections}
- * connections, the least recently active forgotten first (its later segments are {@link
- * WithheldReason#MID_STREAM}). A connection is dropped at its RST or its second FIN. Segments
- * without payload and payloads of connections not seen from a SYN keep no state. One thread at a
- * time.
+ * longest configured name, the head parser's field name) and the frame state saved before the last
+ * segment, about 1 KB, at most {@code maxConnections} connections, the least recently active
+ * forgotten first (its later segments are {@link WithheldReason#MID_STREAM}). A connection is
+ * dropped at its RST or its second FIN. Segments without payload and payloads of connections not
+ * seen from a SYN keep no state. One thread at a time.
  */
 public final class PayloadRedactor {
   /** Connections followed at most, by default. */
@@ -36,6 +37,7 @@ public final class PayloadRedactor {
 
   private final RedactedFields fields;
   private final int[] counts;
+  private final DirectionRedactor.Context context;
   private final Map<Endpoints, Connection> connections;
 
   /** A redactor of {@code fields} that follows at most {@code maxConnections} connections. */
@@ -45,6 +47,7 @@ public final class PayloadRedactor {
     }
     this.fields = fields;
     this.counts = new int[fields.names().size()];
+    this.context = DirectionRedactor.Context.of(fields, counts);
     this.connections =
         new LinkedHashMap<>(16, 0.75f, true) {
           @Override
@@ -97,8 +100,7 @@ public final class PayloadRedactor {
                 s.payloadLength(),
                 s.isTruncated(),
                 c.direction(!fromLow),
-                fields,
-                counts);
+                context);
       }
     }
     if (c != null) {

@@ -20,7 +20,10 @@ public enum WithheldReason {
    * or cut by the snaplen).
    */
   GAP("gap"),
-  /** The segment carries bytes already passed (a retransmission); the stream stays followed. */
+  /**
+   * The segment carries bytes already passed (a retransmission) and is not a repeat of the
+   * direction's last segment (which is redacted again); the stream stays followed.
+   */
   RETRANSMISSION("retransmission"),
   /**
    * Lost: an HTTP head longer than {@value HttpHeadParser#MAX_HEAD_BYTES} bytes, or bytes that are

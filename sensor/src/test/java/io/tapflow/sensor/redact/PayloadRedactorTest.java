@@ -264,19 +264,58 @@ class PayloadRedactorTest {
   }
 
   @Test
-  void retransmittedBytesAreWithheldAndTheStreamStaysFollowed() {
+  void retransmittedBytesBeforeTheLastSegmentAreWithheldAndTheStreamStaysFollowed() {
     handshake(RESPONSE);
     byte[] in = text(MASK, SAY);
     long start = c.clientNext();
     pass(c.client(Arrays.copyOfRange(in, 0, 20)));
-    // The same 20 bytes again, then 30 bytes of which 10 are new.
+    pass(c.client(Arrays.copyOfRange(in, 20, 40)));
+    // The first 20 bytes again, 30 old ones, then 20 of which 10 are new.
     withheld(
         WithheldReason.RETRANSMISSION, c.segment(true, start, ACK, Arrays.copyOfRange(in, 0, 20)));
     withheld(
         WithheldReason.RETRANSMISSION,
         c.segment(true, start + 10, ACK, Arrays.copyOfRange(in, 10, 40)));
-    TcpSegment rest = c.segment(true, start + 40, ACK, Arrays.copyOfRange(in, 40, in.length));
-    assertArrayEquals(Arrays.copyOfRange(text(MASK, SAY_REDACTED), 40, in.length), pass(rest));
+    withheld(
+        WithheldReason.RETRANSMISSION,
+        c.segment(true, start + 30, ACK, Arrays.copyOfRange(in, 30, 50)));
+    TcpSegment rest = c.segment(true, start + 50, ACK, Arrays.copyOfRange(in, 50, in.length));
+    assertArrayEquals(Arrays.copyOfRange(text(MASK, SAY_REDACTED), 50, in.length), pass(rest));
+  }
+
+  @Test
+  void aRepeatOfTheLastSegmentIsRedactedAgainFromTheStateBeforeIt() {
+    handshake(RESPONSE);
+    String other = SAY.replace("secret", "SECRET");
+    byte[] in = concat(text(MASK, SAY), text(MASK, SAY));
+    byte[] expected = concat(text(MASK, SAY_REDACTED), text(MASK, SAY_REDACTED));
+    long start = c.clientNext();
+    assertArrayEquals(Arrays.copyOf(expected, 40), pass(c.client(Arrays.copyOfRange(in, 0, 40))));
+    // The same packet again (retransmitted, or captured twice), and a shorter repeat.
+    assertArrayEquals(
+        Arrays.copyOf(expected, 40),
+        pass(c.segment(true, start, ACK, Arrays.copyOfRange(in, 0, 40))));
+    assertArrayEquals(
+        Arrays.copyOf(expected, 25),
+        pass(c.segment(true, start, ACK, Arrays.copyOfRange(in, 0, 25))));
+    // The stream goes on where the first copy left it.
+    byte[] rest = Arrays.copyOfRange(in, 40, in.length);
+    assertArrayEquals(Arrays.copyOfRange(expected, 40, in.length), pass(c.client(rest.clone())));
+    assertEquals(2, redactor.redactedValues(0));
+    // A repeat of it is redacted again, not counted again; one with other bytes in the values
+    // is redacted as its own bytes.
+    assertArrayEquals(
+        Arrays.copyOfRange(expected, 40, in.length),
+        pass(c.segment(true, start + 40, ACK, rest.clone())));
+    assertEquals(0, redactor.redactedValues(0));
+    byte[] changed = Arrays.copyOfRange(concat(text(MASK, SAY), text(MASK, other)), 40, in.length);
+    assertArrayEquals(
+        Arrays.copyOfRange(expected, 40, in.length),
+        pass(c.segment(true, start + 40, ACK, changed)));
+    // An older segment is not the last: withheld.
+    withheld(
+        WithheldReason.RETRANSMISSION, c.segment(true, start, ACK, Arrays.copyOfRange(in, 0, 40)));
+    assertArrayEquals(text(MASK, SAY_REDACTED), pass(c.client(text(MASK, SAY))));
   }
 
   @Test
