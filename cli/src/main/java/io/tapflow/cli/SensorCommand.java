@@ -16,6 +16,9 @@ import io.tapflow.sensor.publish.PublishConfig;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +28,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The {@code sensor} command: capture (live or from a file) and publish to Kafka. */
 @Command(
@@ -111,6 +117,25 @@ public final class SensorCommand implements Callable<Integer> {
   PayloadMode payload = PublishConfig.DEFAULT_PAYLOAD;
 
   @Option(
+      names = "--redact-field",
+      paramLabel = "NAME",
+      description =
+          "Redacts, on this host before publishing, the value of every JSON object member named"
+              + " NAME (at any depth, case-sensitive, escapes decoded) in WebSocket text messages:"
+              + " in the payload bytes themselves, same length (string contents become *, numbers"
+              + " 0 and spaces; true/false/null and structure stay). May be repeated. A segment"
+              + " the sensor cannot be sure to redact is published without its payload, like"
+              + " --payload none, and counted by reason: a connection seen without its SYN or"
+              + " handshake, bytes after a gap (and the rest of that direction), retransmitted"
+              + " bytes other than a repeat of the last segment, compressed (permessage-deflate)"
+              + " messages, text that is not JSON, HTTP that is not a WebSocket upgrade. Applied"
+              + " before --payload cap:N; with --payload none there is nothing to redact."
+              + " Default: none.")
+  List<String> redactFields = new ArrayList<>();
+
+  @Spec CommandSpec spec;
+
+  @Option(
       names = "--state-file",
       description =
           "Keep the run id and sequence numbers in this file (written every second and at a"
@@ -144,10 +169,16 @@ public final class SensorCommand implements Callable<Integer> {
     Topics topics = Topics.DEFAULT.withPrefix(topicPrefix);
     Map<String, String> props = kafka.clientProperties();
     boolean live = file == null;
+    for (String field : redactFields) {
+      if (field.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--redact-field: a name cannot be empty");
+      }
+    }
     PublishConfig publish =
         (live ? PublishConfig.live(bootstrap, props) : PublishConfig.file(bootstrap, props))
             .withBufferBytes(publishBufferBytes)
             .withPayload(payload)
+            .withRedactFields(redactFields)
             .withStateFile(stateFile);
     ListenerProbe.check(bootstrap, props);
     ValueSerde<PacketRecord> values = ValueSerdes.of(kafka.schemaRegistry()).packetRecord();
@@ -210,9 +241,15 @@ public final class SensorCommand implements Callable<Integer> {
             "tapflow sensor %s: %s: %s%n", id, stateFile, publisher.start().describe());
       }
       System.err.printf(
-          "tapflow sensor %s: capturing %s, publishing to %s at %s, payload %s, /metrics on port"
+          "tapflow sensor %s: capturing %s, publishing to %s at %s, payload %s%s, /metrics on port"
               + " %d%n",
-          id, file != null ? file : iface, topics.packets(), bootstrap, payload, server.port());
+          id,
+          file != null ? file : iface,
+          topics.packets(),
+          bootstrap,
+          payload,
+          redaction(),
+          server.port());
       source.run(publisher);
       if (!live) {
         publisher.endOfCapture();
@@ -243,6 +280,17 @@ public final class SensorCommand implements Callable<Integer> {
       finished.countDown();
     }
     return 0;
+  }
+
+  /** What the start line says of redaction: nothing without it. */
+  private String redaction() {
+    if (redactFields.isEmpty()) {
+      return "";
+    }
+    if (payload.cap() == 0) {
+      return " (nothing to redact: no payload is published)";
+    }
+    return ", redacting " + String.join(", ", new LinkedHashSet<>(redactFields));
   }
 
   /** The publisher; a state file it cannot use ends the command with the reason. */

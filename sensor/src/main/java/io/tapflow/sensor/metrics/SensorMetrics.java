@@ -8,6 +8,8 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.tapflow.schemas.PacketKind;
 import io.tapflow.sensor.capture.CaptureStats;
 import io.tapflow.sensor.decode.SkipReason;
+import io.tapflow.sensor.redact.WithheldReason;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,9 @@ public final class SensorMetrics {
   public final Counter packetsTruncated;
   public final Counter payloadBytesWithheld;
   public final Counter stateWriteErrors;
+  public final Counter redactions;
+  public final Counter redactionWithheldSegments;
+  public final Counter redactionWithheldBytes;
   public final Counter recordsPublished;
   public final Counter publishErrors;
 
@@ -80,9 +85,37 @@ public final class SensorMetrics {
             .name("tapflow_sensor_payload_withheld_bytes_total")
             .help(
                 "Captured TCP payload bytes the sensor left out of the records it handed to Kafka,"
-                    + " by its payload mode (--payload cap:N or none); the records keep the"
-                    + " payload's wire length.")
+                    + " by its payload mode (--payload cap:N or none) or withheld by redaction"
+                    + " (--redact-field, also in tapflow_sensor_redaction_withheld_bytes_total);"
+                    + " the records keep the payload's wire length.")
             .labelNames("sensor")
+            .unit(Unit.BYTES)
+            .register(registry);
+    redactions =
+        Counter.builder()
+            .name("tapflow_sensor_redactions_total")
+            .help(
+                "Values of the JSON members named by --redact-field that the sensor redacted in"
+                    + " the WebSocket text messages of the payloads it let through, by field.")
+            .labelNames("sensor", "field")
+            .register(registry);
+    redactionWithheldSegments =
+        Counter.builder()
+            .name("tapflow_sensor_redaction_withheld_segments_total")
+            .help(
+                "TCP segments whose payload the sensor withheld because, with --redact-field, it"
+                    + " could not be sure to redact it, by reason: mid_stream, gap, retransmission,"
+                    + " bad_head, not_websocket, unknown_extension, bad_frame, compressed,"
+                    + " unparseable. The records keep the headers and the wire length.")
+            .labelNames("sensor", "reason")
+            .register(registry);
+    redactionWithheldBytes =
+        Counter.builder()
+            .name("tapflow_sensor_redaction_withheld_bytes_total")
+            .help(
+                "Captured payload bytes of the segments withheld by redaction"
+                    + " (tapflow_sensor_redaction_withheld_segments_total), by reason.")
+            .labelNames("sensor", "reason")
             .unit(Unit.BYTES)
             .register(registry);
     stateWriteErrors =
@@ -182,6 +215,20 @@ public final class SensorMetrics {
     for (PacketKind kind : PacketKind.values()) {
       recordsPublished.labelValues(sensor, kindLabel(kind));
       publishErrors.labelValues(sensor, kindLabel(kind));
+    }
+  }
+
+  /**
+   * Starts {@code sensor}'s redaction counters at zero for every configured field and every reason
+   * a payload is withheld.
+   */
+  public void initializeRedaction(String sensor, List<String> fields) {
+    for (String field : fields) {
+      redactions.labelValues(sensor, field);
+    }
+    for (WithheldReason reason : WithheldReason.values()) {
+      redactionWithheldSegments.labelValues(sensor, reason.code());
+      redactionWithheldBytes.labelValues(sensor, reason.code());
     }
   }
 

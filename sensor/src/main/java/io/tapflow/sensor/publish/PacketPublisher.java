@@ -9,6 +9,9 @@ import io.tapflow.sensor.decode.PacketDecoder;
 import io.tapflow.sensor.decode.SkipReason;
 import io.tapflow.sensor.decode.TcpSegment;
 import io.tapflow.sensor.metrics.SensorMetrics;
+import io.tapflow.sensor.redact.PayloadRedactor;
+import io.tapflow.sensor.redact.RedactedFields;
+import io.tapflow.sensor.redact.WithheldReason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +78,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Payload.</b> Each segment's record carries the first {@link PayloadMode#kept} bytes of its
  * captured payload ({@link PublishConfig#payload()}) and always its wire length; the bytes left out
  * are counted ({@code tapflow_sensor_payload_withheld_bytes_total}).
+ *
+ * <p><b>Redaction.</b> With {@link PublishConfig#redactFields()} (and a payload mode that publishes
+ * payload at all) each segment first goes through a {@link PayloadRedactor}, which rewrites the
+ * configured JSON members' values in its WebSocket text messages in place, or names why the payload
+ * must be withheld: then the record carries no payload byte, as with {@code --payload none}, and
+ * the segment is counted by reason ({@code tapflow_sensor_redaction_withheld_segments_total},
+ * {@code ..._bytes_total}). The values redacted in the records the producer took are counted by
+ * field ({@code tapflow_sensor_redactions_total}).
  */
 public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private static final Duration AWAIT_PARTITIONS = Duration.ofSeconds(60);
@@ -92,6 +103,12 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
   private final PacketRecordEncoder encoder;
   private final ConnectionKeyCache keys;
   private final byte[] controlKey;
+  private final PayloadRedactor redactor; // guarded by this; null without redaction
+  private final CounterDataPoint[] redactions;
+  private final CounterDataPoint[] redactionWithheldSegments =
+      new CounterDataPoint[WithheldReason.values().length];
+  private final CounterDataPoint[] redactionWithheldBytes =
+      new CounterDataPoint[WithheldReason.values().length];
 
   private final CounterDataPoint captured;
   private final CounterDataPoint capturedBytes;
@@ -222,6 +239,24 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     stateWriteErrors = metrics.stateWriteErrors.labelValues(sensorId);
     for (SkipReason reason : SkipReason.values()) {
       skipped[reason.ordinal()] = metrics.packetsDropped.labelValues(sensorId, reason.code());
+    }
+    if (config.redactFields().isEmpty() || payload.cap() == 0) {
+      this.redactor = null; // nothing to redact, or no payload published to redact
+      this.redactions = new CounterDataPoint[0];
+    } else {
+      this.redactor = new PayloadRedactor(new RedactedFields(config.redactFields()));
+      List<String> fields = redactor.fields().names();
+      metrics.initializeRedaction(sensorId, fields);
+      this.redactions = new CounterDataPoint[fields.size()];
+      for (int i = 0; i < fields.size(); i++) {
+        redactions[i] = metrics.redactions.labelValues(sensorId, fields.get(i));
+      }
+      for (WithheldReason reason : WithheldReason.values()) {
+        redactionWithheldSegments[reason.ordinal()] =
+            metrics.redactionWithheldSegments.labelValues(sensorId, reason.code());
+        redactionWithheldBytes[reason.ordinal()] =
+            metrics.redactionWithheldBytes.labelValues(sensorId, reason.code());
+      }
     }
     bufferFull = metrics.packetsDropped.labelValues(sensorId, SensorMetrics.BUFFER_FULL);
     publishFailed = metrics.packetsDropped.labelValues(sensorId, SensorMetrics.PUBLISH_FAILED);
@@ -373,16 +408,35 @@ public final class PacketPublisher implements PacketHandler, AutoCloseable {
     if (s.isTruncated()) {
       truncated.inc();
     }
-    int kept = payload.kept(s.payloadLength());
     pending.incrementAndGet();
     Exception refused;
+    WithheldReason reason = null;
+    int kept;
     synchronized (this) {
+      if (redactor != null) {
+        reason = redactor.redact(s); // rewrites the payload in place, before it is encoded
+      }
+      kept = reason != null ? 0 : payload.kept(s.payloadLength());
       refused = sendSegment(keys.find(s), s, kept, linkType, ts, nano, capturedLength, wireLength);
+      if (refused == null && redactor != null && reason == null) {
+        for (int i = 0; i < redactions.length; i++) {
+          int n = redactor.redactedValues(i);
+          if (n > 0) {
+            redactions[i].inc(n);
+          }
+        }
+      }
     }
     if (refused != null) {
       pending.decrementAndGet();
       refused(PacketKind.SEGMENT, refused);
-    } else if (kept < s.payloadLength()) {
+      return;
+    }
+    if (reason != null) {
+      redactionWithheldSegments[reason.ordinal()].inc();
+      redactionWithheldBytes[reason.ordinal()].inc(s.payloadLength());
+    }
+    if (kept < s.payloadLength()) {
       withheld.inc(s.payloadLength() - kept);
     }
   }

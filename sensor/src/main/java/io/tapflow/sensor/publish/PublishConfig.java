@@ -2,6 +2,7 @@ package io.tapflow.sensor.publish;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -42,6 +43,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *     delivered before failing them
  * @param payload how much of each segment's captured payload its record carries ({@link
  *     PayloadMode}: full, cap:N, none)
+ * @param redactFields JSON member names whose values are redacted in the WebSocket text messages of
+ *     the published payloads ({@link io.tapflow.sensor.redact.PayloadRedactor}); payloads the
+ *     sensor cannot redact for certain are withheld. Empty for none; nothing to do with {@code
+ *     payload} none
  * @param stateFile where the publisher keeps its run id and sequence numbers, so that a restarted
  *     sensor continues them ({@link SensorStateFile}); null for none: every start is a new run
  * @param stateInterval how often the state file is written while the publisher runs (besides at its
@@ -54,6 +59,7 @@ public record PublishConfig(
     boolean dropWhenFull,
     Duration closeTimeout,
     PayloadMode payload,
+    List<String> redactFields,
     Path stateFile,
     Duration stateInterval) {
 
@@ -88,6 +94,12 @@ public record PublishConfig(
     clientProperties = Map.copyOf(clientProperties);
     Objects.requireNonNull(closeTimeout, "closeTimeout");
     Objects.requireNonNull(payload, "payload");
+    redactFields = List.copyOf(redactFields);
+    for (String field : redactFields) {
+      if (field.isEmpty()) {
+        throw new IllegalArgumentException("a field name to redact cannot be empty");
+      }
+    }
     Objects.requireNonNull(stateInterval, "stateInterval");
     if (stateInterval.isNegative() || stateInterval.isZero()) {
       throw new IllegalArgumentException("the state interval must be positive: " + stateInterval);
@@ -116,6 +128,7 @@ public record PublishConfig(
         true,
         DEFAULT_CLOSE_TIMEOUT,
         DEFAULT_PAYLOAD,
+        List.of(),
         null,
         DEFAULT_STATE_INTERVAL);
   }
@@ -129,6 +142,7 @@ public record PublishConfig(
         false,
         DEFAULT_CLOSE_TIMEOUT,
         DEFAULT_PAYLOAD,
+        List.of(),
         null,
         DEFAULT_STATE_INTERVAL);
   }
@@ -142,6 +156,7 @@ public record PublishConfig(
         dropWhenFull,
         closeTimeout,
         payload,
+        redactFields,
         stateFile,
         stateInterval);
   }
@@ -155,6 +170,7 @@ public record PublishConfig(
         dropWhenFull,
         closeTimeout,
         payload,
+        redactFields,
         stateFile,
         stateInterval);
   }
@@ -168,6 +184,21 @@ public record PublishConfig(
         dropWhenFull,
         closeTimeout,
         payload,
+        redactFields,
+        stateFile,
+        stateInterval);
+  }
+
+  /** Returns a copy that redacts the values of the JSON members named {@code redactFields}. */
+  public PublishConfig withRedactFields(List<String> redactFields) {
+    return new PublishConfig(
+        bootstrapServers,
+        clientProperties,
+        bufferBytes,
+        dropWhenFull,
+        closeTimeout,
+        payload,
+        redactFields,
         stateFile,
         stateInterval);
   }
@@ -181,6 +212,7 @@ public record PublishConfig(
         dropWhenFull,
         closeTimeout,
         payload,
+        redactFields,
         stateFile,
         stateInterval);
   }
@@ -194,6 +226,7 @@ public record PublishConfig(
         dropWhenFull,
         closeTimeout,
         payload,
+        redactFields,
         stateFile,
         stateInterval);
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
@@ -11,6 +12,9 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.tapflow.sensor.capture.CaptureStats;
 import io.tapflow.sensor.decode.SkipReason;
+import io.tapflow.sensor.redact.WithheldReason;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +83,36 @@ class SensorMetricsTest {
     assertEquals(1234.0, gauge("tapflow_sensor_packets_pending", Labels.of("sensor", "s1")));
     pending[0] = 0;
     assertEquals(0.0, gauge("tapflow_sensor_packets_pending", Labels.of("sensor", "s1")));
+  }
+
+  @Test
+  void initializingRedactionStartsEveryFieldAndEveryWithheldReasonAtZero() {
+    metrics.initializeRedaction("s1", List.of("content", "msg"));
+    assertEquals(2, points("tapflow_sensor_redactions").size());
+    assertEquals(
+        0.0, counter("tapflow_sensor_redactions", Labels.of("field", "msg", "sensor", "s1")));
+    assertEquals(
+        WithheldReason.values().length,
+        points("tapflow_sensor_redaction_withheld_segments").size());
+    assertEquals(
+        WithheldReason.values().length, points("tapflow_sensor_redaction_withheld_bytes").size());
+    assertEquals(
+        0.0,
+        counter(
+            "tapflow_sensor_redaction_withheld_bytes",
+            Labels.of("reason", "compressed", "sensor", "s1")));
+  }
+
+  @Test
+  void everyMetricIsListedInDeployMd() throws Exception {
+    String deploy = Files.readString(Path.of("..", "docs", "DEPLOY.md"));
+    for (MetricSnapshot s : registry.scrape()) {
+      String name = s.getMetadata().getPrometheusName();
+      if (s instanceof CounterSnapshot) {
+        name += "_total";
+      }
+      assertTrue(deploy.contains("| `" + name + "` |"), name + " is not in docs/DEPLOY.md");
+    }
   }
 
   private List<DataPointSnapshot> points(String name) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,17 @@ class PublishConfigTest {
             IllegalArgumentException.class,
             () -> PublishConfig.live("k:9092", Map.of()).withBufferBytes(1024 * 1024 - 1));
     assertEquals("the publish buffer must be at least 1048576 bytes: 1048575", small.getMessage());
+  }
+
+  @Test
+  void redactedFieldsAreNoneByDefaultKeptInOrderAndNeverEmpty() {
+    PublishConfig live = PublishConfig.live("k:9092", Map.of());
+    assertEquals(List.of(), live.redactFields());
+    assertEquals(
+        List.of("content", "msg"), live.withRedactFields(List.of("content", "msg")).redactFields());
+    IllegalArgumentException empty =
+        assertThrows(IllegalArgumentException.class, () -> live.withRedactFields(List.of("")));
+    assertEquals("a field name to redact cannot be empty", empty.getMessage());
   }
 
   @Test
