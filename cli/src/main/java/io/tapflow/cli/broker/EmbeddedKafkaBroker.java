@@ -152,10 +152,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, Tls tls) {
     try {
       Files.createDirectories(dataDir);
-      int brokerPort = port == 0 ? freePort() : port;
+      int brokerPort = port == 0 ? freePort() : requireFree(port);
       int controllerPort = freePort();
-      int sslPort = tls == null ? -1 : tls.sslPort() == 0 ? freePort() : tls.sslPort();
-      int saslSslPort = tls == null ? -1 : tls.saslSslPort() == 0 ? freePort() : tls.saslSslPort();
+      int sslPort = tls == null ? -1 : tls.sslPort() == 0 ? freePort() : requireFree(tls.sslPort());
+      int saslSslPort =
+          tls == null ? -1 : tls.saslSslPort() == 0 ? freePort() : requireFree(tls.saslSslPort());
       Path logDir = dataDir.resolve("log");
       Properties props = new Properties();
       props.put("process.roles", "broker,controller");
@@ -263,6 +264,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     if (deleteOnClose) {
       deleteRecursively(dataDir);
     }
+  }
+
+  /**
+   * Fails (an {@link IllegalStateException} caused by the {@link java.net.BindException}) when
+   * {@code port} cannot be listened on now. Kafka's broker treats a listener it cannot bind as
+   * fatal and ends the whole JVM, which for a broker inside another program (a test, {@code
+   * analyze}) is the wrong answer: better a clear exception before it starts.
+   */
+  private static int requireFree(int port) throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", port));
+    } catch (java.net.BindException e) {
+      throw new IllegalStateException(
+          "embedded Kafka broker cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+    }
+    return port;
   }
 
   private static int freePort() throws IOException {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +27,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedKafkaBrokerTest {
   @TempDir Path tmp;
+
+  @Test
+  void aPortTakenIsAnExceptionNamingItNotTheEndOfTheJvm(@TempDir Path dir) throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = taken.getLocalPort();
+
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class, () -> EmbeddedKafkaBroker.start(dir, true, port));
+
+      assertInstanceOf(BindException.class, e.getCause().getCause());
+      assertEquals(
+          "embedded Kafka broker cannot listen on 127.0.0.1:"
+              + port
+              + ": "
+              + e.getCause().getCause().getMessage(),
+          e.getCause().getMessage());
+    }
+  }
 
   @Test
   void aRecordProducedTransactionallyIsReadBackCommitted() throws Exception {
