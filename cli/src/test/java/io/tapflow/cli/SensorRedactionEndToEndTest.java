@@ -15,8 +15,6 @@ import io.tapflow.schemas.PacketRecord;
 import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.schemas.WebSocketMessage;
-import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -211,21 +208,8 @@ class SensorRedactionEndToEndTest {
    */
   private Capture capture(String compression, int port, String prefix) throws Exception {
     Path dir = Files.createTempDirectory("tapflow-sredact-");
-    Process server =
-        new ProcessBuilder(
-                "/usr/bin/python3",
-                SAMPLES.resolve("chat-server.py").toString(),
-                "--port",
-                String.valueOf(port),
-                "--ping-interval",
-                "1",
-                "--time",
-                "2024-01-01 10:00:00")
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
+    ChatSampleServer server = ChatSampleServer.start(port); // listening before the capture
     try {
-      awaitListening(server, port); // before the capture starts, so the probe is not captured
       try (TapflowProcess sensor =
           TapflowProcess.start(
               dir,
@@ -296,8 +280,7 @@ class SensorRedactionEndToEndTest {
         return new Capture(prefix, metrics, segments);
       }
     } finally {
-      server.destroy();
-      server.waitFor(5, TimeUnit.SECONDS);
+      server.close();
     }
   }
 
@@ -326,19 +309,6 @@ class SensorRedactionEndToEndTest {
 
   private static double capture(String metrics, String name, String label) {
     return new Capture("", metrics, List.of()).metric(name, label);
-  }
-
-  private static void awaitListening(Process server, int port) throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        s.shutdownOutput();
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    server.destroy();
-    throw new IllegalStateException("chat-server.py did not listen on " + port);
   }
 
   /** A string as chat-server.py writes it in JSON: non-ASCII as {@code \}{@code uXXXX}. */

@@ -3,6 +3,7 @@ package io.tapflow.cli.analyze;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.cli.ChatSampleServer;
 import io.tapflow.cli.Pipeline;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.schemas.ChatEvent;
@@ -11,13 +12,10 @@ import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
-import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,21 +30,7 @@ class LiveCaptureEndToEndTest {
 
   @Test
   void aChatSessionOnLoopbackIsCapturedLiveAndDecoded() throws Exception {
-    Process server =
-        new ProcessBuilder(
-                "/usr/bin/python3",
-                SAMPLES.resolve("chat-server.py").toString(),
-                "--port",
-                String.valueOf(SERVER_PORT),
-                "--ping-interval",
-                "1",
-                "--time",
-                "2024-01-01 10:00:00")
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    // Probe the server before the capture starts, so the probe is not captured.
-    awaitListening(server, SERVER_PORT);
+    ChatSampleServer server = ChatSampleServer.start(SERVER_PORT); // listening before the capture
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         Pipeline pipeline =
             Pipeline.create(
@@ -113,21 +97,7 @@ class LiveCaptureEndToEndTest {
           List.of("127.0.0.1:47881 101", "127.0.0.1:47882 101"),
           finals.stream().map(c -> c.getClient() + " " + c.getHttpStatus()).sorted().toList());
     } finally {
-      server.destroy();
-      server.waitFor(5, TimeUnit.SECONDS);
+      server.close();
     }
-  }
-
-  private static void awaitListening(Process server, int port) throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        s.shutdownOutput();
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    server.destroy();
-    throw new IllegalStateException("chat-server.py did not listen on " + port);
   }
 }

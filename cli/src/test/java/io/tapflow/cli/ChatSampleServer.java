@@ -1,0 +1,56 @@
+package io.tapflow.cli;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The repository's sample chat server ({@code samples/chat-server.py}, python-websockets) as a
+ * child process, listening before {@link #start} returns, so that a capture started afterwards does
+ * not see the readiness probe.
+ */
+public final class ChatSampleServer implements AutoCloseable {
+
+  /** The repository's {@code samples/} directory, from a module's working directory. */
+  public static final Path SAMPLES = Path.of("..", "samples");
+
+  private final Process process;
+
+  private ChatSampleServer(Process process) {
+    this.process = process;
+  }
+
+  /** Starts the server on {@code port}, pinging every second, with a fixed clock for its lines. */
+  public static ChatSampleServer start(int port) throws IOException, InterruptedException {
+    Process server =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                SAMPLES.resolve("chat-server.py").toString(),
+                "--port",
+                String.valueOf(port),
+                "--ping-interval",
+                "1",
+                "--time",
+                "2024-01-01 10:00:00")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    for (int i = 0; i < 100; i++) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        s.shutdownOutput();
+        return new ChatSampleServer(server);
+      } catch (IOException e) {
+        Thread.sleep(100);
+      }
+    }
+    server.destroy();
+    throw new IllegalStateException("chat-server.py did not listen on " + port);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    process.waitFor(5, TimeUnit.SECONDS);
+  }
+}
