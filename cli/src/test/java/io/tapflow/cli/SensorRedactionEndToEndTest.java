@@ -94,9 +94,10 @@ class SensorRedactionEndToEndTest {
       assertEquals(r.getPayloadWireLength(), p.length, r.toString());
       withPayload += p.length > 0 ? 1 : 0;
       for (String secret : List.of(MERHABA, "Merhaba", phpJson(TURKISH), "G\\u00fcnayd")) {
-        assertFalse(contains(p, secret.getBytes(StandardCharsets.UTF_8)), secret + " in " + r);
+        assertFalse(
+            ByteSearch.contains(p, secret.getBytes(StandardCharsets.UTF_8)), secret + " in " + r);
       }
-      starsSeen |= contains(p, ascii("\"content\":\"" + "*".repeat(16) + "\""));
+      starsSeen |= ByteSearch.contains(p, ascii("\"content\":\"" + "*".repeat(16) + "\""));
     }
     assertTrue(withPayload >= 4 + 13, "segments with payload: " + withPayload);
     assertTrue(starsSeen);
@@ -336,18 +337,5 @@ class SensorRedactionEndToEndTest {
     byte[] out = new byte[b.remaining()];
     b.duplicate().get(out);
     return out;
-  }
-
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 }

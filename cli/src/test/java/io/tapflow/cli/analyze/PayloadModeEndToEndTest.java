@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.tapflow.cli.ByteSearch;
 import io.tapflow.cli.TopicReader;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.schemas.AvroSerde;
@@ -133,7 +134,7 @@ class PayloadModeEndToEndTest {
       if (p.length >= 4) {
         byte[] start = Arrays.copyOf(p, Math.min(16, p.length));
         for (byte[] value : none.packets()) {
-          assertFalse(contains(value, start), "a payload's bytes on the packets topic");
+          assertFalse(ByteSearch.contains(value, start), "a payload's bytes on the packets topic");
         }
         checked++;
       }
@@ -286,19 +287,6 @@ class PayloadModeEndToEndTest {
     copy.setPayload(ByteBuffer.allocate(0));
     copy.setSensorRunId("");
     return copy;
-  }
-
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   private static byte[] bytes(ByteBuffer b) {
