@@ -128,9 +128,7 @@ public final class Pipeline implements AutoCloseable {
           exactlyOnce,
           sensorId,
           interfaceName,
-          null,
-          PayloadMode.FULL,
-          AnalyzerConfig.DEFAULT);
+          (SchemaRegistrySettings) null);
     }
 
     /** These settings with the processor's analysis set to {@code config}. */

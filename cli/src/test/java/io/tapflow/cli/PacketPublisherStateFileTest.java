@@ -53,16 +53,8 @@ class PacketPublisherStateFileTest {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    for (int port = BROKER_PORTS; ; port++) {
-      try {
-        broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("tapflow-state-"), true, port);
-        break;
-      } catch (IllegalStateException e) {
-        if (port == BROKER_PORTS + 9) {
-          throw e;
-        }
-      }
-    }
+    broker =
+        BrokerPorts.firstFree(Files.createTempDirectory("tapflow-state-"), true, BROKER_PORTS, 10);
     try (PcapSource source =
         PcapSource.open(CaptureConfig.offline(Path.of("..", "samples", "chat.pcap")))) {
       source.run((PacketHandler) (l, t, n, d, c, w) -> FRAMES.add(new Frame(l, t, n, d, c, w)));

@@ -82,8 +82,8 @@ class SensorBrokerOutageEndToEndTest {
   void aLiveSensorKeepsCapturingThroughABrokerOutageAndAccountsForEveryPacket() throws Exception {
     Path dir = Files.createTempDirectory("tapflow-outage-");
     Path data = dir.resolve("broker");
-    EmbeddedKafkaBroker broker = firstFreeBroker(data);
-    int brokerPort = Integer.parseInt(broker.bootstrapServers().split(":")[1]);
+    EmbeddedKafkaBroker broker = BrokerPorts.firstFree(data, false, BROKER_PORTS, PORTS_EACH);
+    int brokerPort = BrokerPorts.port(broker);
     try (ServerSocket server = firstFreeServerSocket();
         TapflowProcess sensor = sensor(dir, broker.bootstrapServers())) {
       sensor.awaitStderr("tapflow sensor outage: capturing lo", Duration.ofMinutes(2));
@@ -105,7 +105,7 @@ class SensorBrokerOutageEndToEndTest {
           System.nanoTime() - outageStart < OUTAGE.toNanos(),
           "the drops came after the outage's end");
       LockSupport.parkNanos(OUTAGE.toNanos() - (System.nanoTime() - outageStart));
-      broker = restart(data, brokerPort);
+      broker = BrokerPorts.restart(data, brokerPort, Duration.ofMinutes(1));
       long backNanos = System.currentTimeMillis() * 1_000_000L; // the capture clock's epoch
       long writesBeforeBack = traffic.writes.get();
 
@@ -176,46 +176,6 @@ class SensorBrokerOutageEndToEndTest {
       }
       deleteRecursively(dir);
     }
-  }
-
-  /** A broker on the first free port of this test's broker ports. */
-  private static EmbeddedKafkaBroker firstFreeBroker(Path data) {
-    for (int port = BROKER_PORTS; ; port++) {
-      try {
-        return EmbeddedKafkaBroker.start(data, false, port);
-      } catch (IllegalStateException e) {
-        if (!portTaken(e) || port == BROKER_PORTS + PORTS_EACH - 1) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  /**
-   * The broker again on {@code port}, with its log directory; if a client socket of another program
-   * took the port meanwhile, it is tried again each second for a minute.
-   */
-  private static EmbeddedKafkaBroker restart(Path data, int port) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (true) {
-      try {
-        return EmbeddedKafkaBroker.start(data, false, port);
-      } catch (IllegalStateException e) {
-        if (!portTaken(e) || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(1000);
-      }
-    }
-  }
-
-  private static boolean portTaken(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.BindException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** A listening socket on the first free port of this test's peer ports. */

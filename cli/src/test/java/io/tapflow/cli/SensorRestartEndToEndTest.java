@@ -73,8 +73,8 @@ class SensorRestartEndToEndTest {
     Path dir = Files.createTempDirectory("tapflow-restart-clean-");
     Path data = dir.resolve("broker");
     Path state = dir.resolve("sensor.state");
-    EmbeddedKafkaBroker broker = firstFreeBroker(data);
-    int brokerPort = port(broker);
+    EmbeddedKafkaBroker broker = BrokerPorts.firstFree(data, false, BROKER_PORTS, 10);
+    int brokerPort = BrokerPorts.port(broker);
     String prefix = "clean.";
     try (LoopbackPeer peer = LoopbackPeer.start(PEER_PORTS, 20)) {
       Sensor first = sensor(dir, "first", broker, prefix, peer, state);
@@ -113,7 +113,7 @@ class SensorRestartEndToEndTest {
                       + s1.taken()),
           first.process().stderr());
 
-      broker = restart(data, brokerPort);
+      broker = BrokerPorts.restart(data, brokerPort, WAIT);
       Sensor second = sensor(dir, "second", broker, prefix, peer, state);
       assertTrue(
           second
@@ -164,8 +164,8 @@ class SensorRestartEndToEndTest {
     Path dir = Files.createTempDirectory("tapflow-restart-kill-");
     Path data = dir.resolve("broker");
     Path state = dir.resolve("sensor.state");
-    EmbeddedKafkaBroker broker = firstFreeBroker(data);
-    int brokerPort = port(broker);
+    EmbeddedKafkaBroker broker = BrokerPorts.firstFree(data, false, BROKER_PORTS, 10);
+    int brokerPort = BrokerPorts.port(broker);
     String prefix = "kill.";
     try (LoopbackPeer peer = LoopbackPeer.start(PEER_PORTS, 20)) {
       // 1. Killed during an outage: every record numbered up to the last write and not delivered
@@ -184,7 +184,7 @@ class SensorRestartEndToEndTest {
       assertEquals(137, first.process().kill(WAIT));
       SensorStateFile.Numbering afterKill = SensorStateFile.read(state);
       assertFalse(afterKill.clean());
-      broker = restart(data, brokerPort);
+      broker = BrokerPorts.restart(data, brokerPort, WAIT);
       List<ConsumerRecord<String, PacketRecord>> before2 = readTopic(broker, prefix);
       long[] last1 = lastNumbers(before2);
       long[] next1 = afterKill.nextPartitionSeqs();
@@ -452,47 +452,6 @@ class SensorRestartEndToEndTest {
       }
     }
     return sum;
-  }
-
-  private static int port(EmbeddedKafkaBroker broker) {
-    return Integer.parseInt(broker.bootstrapServers().split(":")[1]);
-  }
-
-  /** A broker on the first free port of this test's broker ports. */
-  private static EmbeddedKafkaBroker firstFreeBroker(Path data) {
-    for (int port = BROKER_PORTS; ; port++) {
-      try {
-        return EmbeddedKafkaBroker.start(data, false, port);
-      } catch (IllegalStateException e) {
-        if (!portTaken(e) || port == BROKER_PORTS + 9) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  /** The broker again on {@code port} with its log directory (retried for a minute if taken). */
-  private static EmbeddedKafkaBroker restart(Path data, int port) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try {
-        return EmbeddedKafkaBroker.start(data, false, port);
-      } catch (IllegalStateException e) {
-        if (!portTaken(e) || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(1000);
-      }
-    }
-  }
-
-  private static boolean portTaken(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.BindException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

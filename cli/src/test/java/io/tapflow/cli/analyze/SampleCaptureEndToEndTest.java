@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tapflow.cli.ByteSearch;
 import io.tapflow.cli.TopicReader;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.processor.analysis.AnalyzerConfig;
@@ -146,11 +147,12 @@ class SampleCaptureEndToEndTest {
               topics.deadLetters())) {
         for (ConsumerRecord<String, byte[]> record : rawRecords(topic)) {
           records++;
-          assertFalse(contains(record.value(), GREETING), topic + " holds the greeting");
-          assertFalse(contains(record.value(), TURKISH), topic + " holds ayse's line");
-          assertFalse(contains(record.value(), TURKISH_ESCAPED), topic + " holds ayse's line");
+          assertFalse(ByteSearch.contains(record.value(), GREETING), topic + " holds the greeting");
+          assertFalse(ByteSearch.contains(record.value(), TURKISH), topic + " holds ayse's line");
+          assertFalse(
+              ByteSearch.contains(record.value(), TURKISH_ESCAPED), topic + " holds ayse's line");
           for (Header h : record.headers()) {
-            assertFalse(contains(h.value(), GREETING), topic + " header " + h.key());
+            assertFalse(ByteSearch.contains(h.value(), GREETING), topic + " header " + h.key());
           }
         }
       }
@@ -169,7 +171,7 @@ class SampleCaptureEndToEndTest {
     // what keeps payloads off it).
     assertTrue(
         rawRecords(Topics.DEFAULT.withPrefix("redacted-chat.").packets()).stream()
-            .anyMatch(record -> contains(record.value(), GREETING)));
+            .anyMatch(record -> ByteSearch.contains(record.value(), GREETING)));
   }
 
   /** ayse's line as the client sends it, and as the server escapes it. */
@@ -182,22 +184,6 @@ class SampleCaptureEndToEndTest {
     Properties client = new Properties();
     client.put("bootstrap.servers", broker.bootstrapServers());
     return TopicReader.readAll(client, topic, new ByteArrayDeserializer(), Duration.ofMinutes(1));
-  }
-
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    if (haystack == null) {
-      return false;
-    }
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   private static List<String> sorted(List<?> records) {
