@@ -253,7 +253,7 @@ final class WebSocketFrameParser {
     int length7 = secondByte & B1_PAYLOAD_LEN;
     payloadLength = 0;
     if (length7 == PAYLOAD_LEN_16 || length7 == PAYLOAD_LEN_64) {
-      fieldBytesRemaining = length7 == PAYLOAD_LEN_16 ? 2 : 8;
+      fieldBytesRemaining = extendedLengthBytes();
       state = State.EXTENDED_PAYLOAD_LENGTH;
     } else {
       payloadLength = length7;
@@ -302,7 +302,7 @@ final class WebSocketFrameParser {
               + " payload_length="
               + payloadLength
               + " length_bytes="
-              + (length7 == PAYLOAD_LEN_16 ? 2 : 8),
+              + extendedLengthBytes(),
           timestampNanos);
     }
     if ((secondByte & B1_MASK) != 0) {
@@ -408,21 +408,23 @@ final class WebSocketFrameParser {
 
   /** The bytes read of a frame header not yet complete (0 between frames). */
   private int partialHeaderLength() {
-    int length7 = secondByte & B1_PAYLOAD_LEN;
-    int lengthBytes = length7 == PAYLOAD_LEN_16 ? 2 : length7 == PAYLOAD_LEN_64 ? 8 : 0;
     return switch (state) {
       case PAYLOAD_LENGTH -> 1;
-      case EXTENDED_PAYLOAD_LENGTH -> 2 + lengthBytes - fieldBytesRemaining;
-      case MASKING_KEY -> 2 + lengthBytes + MASKING_KEY_LENGTH - fieldBytesRemaining;
+      case EXTENDED_PAYLOAD_LENGTH -> 2 + extendedLengthBytes() - fieldBytesRemaining;
+      case MASKING_KEY -> 2 + extendedLengthBytes() + MASKING_KEY_LENGTH - fieldBytesRemaining;
       default -> 0;
     };
   }
 
   /** The length of the current frame's header. */
   private int headerLength() {
+    return 2 + extendedLengthBytes() + ((secondByte & B1_MASK) != 0 ? MASKING_KEY_LENGTH : 0);
+  }
+
+  /** The bytes of the current frame's extended payload length: 0, 2 or 8. */
+  private int extendedLengthBytes() {
     int length7 = secondByte & B1_PAYLOAD_LEN;
-    int lengthBytes = length7 == PAYLOAD_LEN_16 ? 2 : length7 == PAYLOAD_LEN_64 ? 8 : 0;
-    return 2 + lengthBytes + ((secondByte & B1_MASK) != 0 ? MASKING_KEY_LENGTH : 0);
+    return length7 == PAYLOAD_LEN_16 ? 2 : length7 == PAYLOAD_LEN_64 ? 8 : 0;
   }
 
   /**
