@@ -77,7 +77,7 @@ class SensorRedactionEndToEndTest {
 
   @Test
   void uncompressedChatLeavesTheHostWithEveryContentValueStarredAndDecodesSo() throws Exception {
-    Capture capture = capture("none", 47950, "plain.");
+    Capture capture = capture("none", 29950, "plain.");
 
     // The counters: the 5 content values (2 said, 3 echoed), nothing withheld.
     assertEquals(5.0, capture.metric("tapflow_sensor_redactions_total", "field=\"content\""));
@@ -179,7 +179,7 @@ class SensorRedactionEndToEndTest {
 
   @Test
   void withPermessageDeflateEveryCompressedMessageIsWithheldAndCounted() throws Exception {
-    Capture capture = capture("deflate", 47960, "deflate.");
+    Capture capture = capture("deflate", 29960, "deflate.");
     long withheldSegments = 0;
     long withheldBytes = 0;
     for (PacketRecord r : capture.segments()) {

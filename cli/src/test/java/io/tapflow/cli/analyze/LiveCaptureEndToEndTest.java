@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
  * and publishes to an embedded broker and the processor decodes.
  */
 class LiveCaptureEndToEndTest {
-  private static final int SERVER_PORT = 47880;
-  private static final int FIRST_CLIENT_PORT = 47881;
+  // Below Linux's ephemeral range (32768-60999), so that no other program's client socket can
+  // hold them when chat-client.py binds them.
+  private static final int SERVER_PORT = 29880;
+  private static final int FIRST_CLIENT_PORT = 29881;
   private static final Path SAMPLES = Path.of("..", "samples");
 
   @Test
@@ -94,7 +96,7 @@ class LiveCaptureEndToEndTest {
               .filter(ConnectionRecord::getFinal$)
               .toList();
       assertEquals(
-          List.of("127.0.0.1:47881 101", "127.0.0.1:47882 101"),
+          List.of("127.0.0.1:29881 101", "127.0.0.1:29882 101"),
           finals.stream().map(c -> c.getClient() + " " + c.getHttpStatus()).sorted().toList());
     } finally {
       server.close();
