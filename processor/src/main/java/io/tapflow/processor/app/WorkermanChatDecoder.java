@@ -1,9 +1,6 @@
 package io.tapflow.processor.app;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -30,9 +27,10 @@ import java.util.List;
  * text; objects, arrays and null as absent. ping and pong are {@link AppEvent.Kind#HEARTBEAT},
  * login and logout {@code PRESENCE}, say {@code MESSAGE}, error {@code ERROR}, any other type
  * {@code OTHER}. Anything but one JSON object with a string type (non-JSON, an array, trailing
- * bytes, no type, malformed UTF-8) gives no event, as the server's {@code json_decode} would. The
- * message is read as a stream of tokens straight from its bytes: no tree, no {@code String} of the
- * whole message.
+ * bytes, no type, malformed UTF-8, an unpaired surrogate escape, nesting deeper than 512) gives no
+ * event, as the server's {@code json_decode} would ({@link JsonMembers} says exactly what is
+ * accepted). The message is read in one pass straight from its bytes: no tokens, no tree, no {@code
+ * String} of the whole message.
  *
  * <p>Stateless and thread-safe.
  */
@@ -40,8 +38,6 @@ public final class WorkermanChatDecoder implements ApplicationDecoder {
 
   /** This decoder's {@link #protocol()}. */
   public static final String PROTOCOL = "workerman-chat";
-
-  private static final JsonFactory JSON = JsonFactory.builder().build();
 
   /** The fields an event is made of, in the order of {@link Fields#values}. */
   private static final String[] FIELDS = {
@@ -55,6 +51,8 @@ public final class WorkermanChatDecoder implements ApplicationDecoder {
     "client_id",
     "to_client_id"
   };
+
+  private static final byte[][] NAMES = names(FIELDS);
 
   private static final int TYPE = 0;
   private static final int CLIENT_NAME = 1;
@@ -92,55 +90,14 @@ public final class WorkermanChatDecoder implements ApplicationDecoder {
   }
 
   /**
-   * Reads the one JSON object of a message, keeping only the fields of {@link #FIELDS} (the last
-   * occurrence of a repeated name, as PHP's {@code json_decode}) and skipping the rest unread into
-   * objects; null unless the bytes are exactly one well-formed JSON object in UTF-8 with a string
-   * {@code "type"}.
+   * Reads the one JSON object of a message, keeping only the fields of {@link #FIELDS}; null unless
+   * the bytes are exactly one well-formed JSON object in UTF-8 with a string {@code "type"} ({@link
+   * JsonMembers}).
    */
   private static String[] fields(byte[] utf8) {
     String[] values = new String[FIELDS.length];
-    boolean stringType = false;
-    try (JsonParser p = JSON.createParser(utf8)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-        int field = indexOf(p.currentName());
-        JsonToken value = p.nextToken();
-        if (field < 0) {
-          p.skipChildren();
-          continue;
-        }
-        values[field] = scalar(p, value);
-        if (field == TYPE) {
-          stringType = value == JsonToken.VALUE_STRING;
-        }
-      }
-      if (p.nextToken() != null) {
-        return null; // trailing bytes after the object
-      }
-    } catch (IOException e) {
-      return null;
-    }
-    return stringType ? values : null;
-  }
-
-  private static int indexOf(String name) {
-    for (int i = 0; i < FIELDS.length; i++) {
-      if (FIELDS[i].equals(name)) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** Returns a string, number or boolean value as its text; null for null and containers. */
-  private static String scalar(JsonParser p, JsonToken value) throws IOException {
-    if (value.isScalarValue() && value != JsonToken.VALUE_NULL) {
-      return p.getText();
-    }
-    p.skipChildren();
-    return null;
+    int strings = JsonMembers.read(utf8, NAMES, values);
+    return strings >= 0 && (strings & 1 << TYPE) != 0 ? values : null;
   }
 
   private static AppEvent.Kind kindOf(String type) {
@@ -151,6 +108,14 @@ public final class WorkermanChatDecoder implements ApplicationDecoder {
       case "error" -> AppEvent.Kind.ERROR;
       default -> AppEvent.Kind.OTHER;
     };
+  }
+
+  private static byte[][] names(String[] fields) {
+    byte[][] names = new byte[fields.length][];
+    for (int i = 0; i < fields.length; i++) {
+      names[i] = fields[i].getBytes(StandardCharsets.US_ASCII);
+    }
+    return names;
   }
 
   private static String firstOf(String first, String second) {
