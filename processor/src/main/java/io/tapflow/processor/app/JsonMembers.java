@@ -70,7 +70,15 @@ final class JsonMembers {
   private int pos;
   private int strings;
 
-  /** Room for the characters of a string being decoded. */
+  /**
+   * Room for the characters of the strings a thread decodes, kept between messages up to {@link
+   * #RETAINED_CHARS}.
+   */
+  private static final ThreadLocal<char[]> SCRATCH = ThreadLocal.withInitial(() -> new char[256]);
+
+  private static final int RETAINED_CHARS = 16 * 1024;
+
+  /** Room for the characters of a string being decoded: this thread's scratch, or larger. */
   private char[] chars;
 
   private JsonMembers(byte[] in, byte[][] names, String[] values) {
@@ -346,8 +354,15 @@ final class JsonMembers {
       return new String(b, start, i - start, StandardCharsets.ISO_8859_1);
     }
     // Never more characters than bytes: room for the rest of the input is room enough.
-    if (chars == null || chars.length < b.length - start) {
-      chars = new char[Math.max(64, b.length - start)];
+    int room = b.length - start;
+    if (chars == null) {
+      chars = SCRATCH.get();
+    }
+    if (chars.length < room) {
+      chars = new char[room];
+      if (room <= RETAINED_CHARS) {
+        SCRATCH.set(chars);
+      }
     }
     char[] out = chars;
     int n = 0;
