@@ -79,7 +79,11 @@ public final class RegistryAvroSerde<T extends SpecificRecordBase> {
           "cannot write " + schema.getFullName() + " to " + topic + ": " + e.getMessage(), e);
     }
     if (bodyEncoder != null) {
-      return bodyEncoder.encode(header(id), value);
+      try {
+        return bodyEncoder.encode(header(id), value);
+      } catch (RuntimeException e) {
+        throw new SerializationException("cannot encode " + schema.getFullName() + ": " + e, e);
+      }
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.write(WireFormat.REGISTRY_MAGIC);

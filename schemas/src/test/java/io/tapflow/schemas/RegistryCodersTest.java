@@ -2,6 +2,8 @@ package io.tapflow.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -20,6 +22,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,6 +76,24 @@ class RegistryCodersTest {
       ChatEvent e = random.nextChatEvent();
       assertArrayEquals(avroChat.encode("tapflow.chat", e), chat.encode("tapflow.chat", e));
     }
+  }
+
+  @Test
+  void aNullInAFieldThatIsNotAUnionIsASerializationExceptionAsWithAvrosRegistryWriter() {
+    ValueSerde<ChatEvent> chat = ValueSerdes.withRegistry(client).chatEvent();
+    RegistryAvroSerde<ChatEvent> avroChat =
+        new RegistryAvroSerde<>(ChatEvent.getClassSchema(), client);
+    ChatEvent e = new AvroRecords(8).nextChatEvent();
+    e.setType(null);
+    SerializationException avro =
+        assertThrows(SerializationException.class, () -> avroChat.encode("tapflow.chat", e));
+    SerializationException ours =
+        assertThrows(SerializationException.class, () -> chat.encode("tapflow.chat", e));
+    assertTrue(avro.getMessage().startsWith("cannot encode io.tapflow.schemas.ChatEvent: "));
+    assertEquals(
+        "cannot encode io.tapflow.schemas.ChatEvent: java.lang.NullPointerException: null value"
+            + " for ChatEvent.type",
+        ours.getMessage());
   }
 
   @Test
