@@ -3,7 +3,10 @@ package io.tapflow.schemas;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
@@ -21,6 +24,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * CRC-64-AVRO fingerprint of the writer's schema, followed by the Avro binary body. A consumer
  * finds the writer's schema from the fingerprint: the current schema of each record is known to the
  * generated class, older versions can be registered with {@link #addWriterSchema(Schema)}.
+ *
+ * <p>A Serde may be given a hand-written {@link BodyEncoder} and {@link BodyDecoder} for its class
+ * ({@link ValueSerdes} does for the records written and read most): values are then written with
+ * the encoder, and values whose fingerprint is the current schema's read with the decoder; values
+ * of any other writer schema go through Avro's decoder as before.
  */
 public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
   static {
@@ -31,6 +39,12 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
   private final BinaryMessageDecoder<T> decoder;
   private final String recordName;
 
+  /** {@code C3 01} and the current schema's fingerprint: the first bytes of every value written. */
+  private final byte[] header;
+
+  private final BodyEncoder<T> bodyEncoder;
+  private final BodyDecoder<T> bodyDecoder;
+
   /** Creates a Serde for the class whose schema is {@code schema}. */
   public AvroSerde(Schema schema) {
     this(schema, null);
@@ -38,10 +52,42 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
 
   /** Creates a Serde whose decoder also resolves writer schemas found in {@code store}. */
   public AvroSerde(Schema schema, SchemaStore store) {
+    this(schema, store, null, null);
+  }
+
+  /**
+   * Creates a Serde that writes with {@code bodyEncoder} and reads values of the current schema
+   * with {@code bodyDecoder}, each Avro's own where null.
+   */
+  AvroSerde(Schema schema, BodyEncoder<T> bodyEncoder, BodyDecoder<T> bodyDecoder) {
+    this(schema, null, bodyEncoder, bodyDecoder);
+  }
+
+  private AvroSerde(
+      Schema schema, SchemaStore store, BodyEncoder<T> bodyEncoder, BodyDecoder<T> bodyDecoder) {
     SpecificData model = SpecificData.getForSchema(schema);
-    this.encoder = new BinaryMessageEncoder<>(model, schema);
+    // Without a copy of its thread's buffer: encode copies the bytes out once.
+    this.encoder = new BinaryMessageEncoder<>(model, schema, false);
     this.decoder = new BinaryMessageDecoder<>(model, schema, store);
     this.recordName = schema.getFullName();
+    this.header = singleObjectHeader(schema);
+    this.bodyEncoder = bodyEncoder;
+    this.bodyDecoder = bodyDecoder;
+  }
+
+  /** {@code C3 01} and the 8-byte little-endian CRC-64-AVRO fingerprint of {@code schema}. */
+  static byte[] singleObjectHeader(Schema schema) {
+    byte[] fingerprint;
+    try {
+      fingerprint = SchemaNormalization.parsingFingerprint("CRC-64-AVRO", schema);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Avro always knows CRC-64-AVRO", e);
+    }
+    byte[] h = new byte[2 + fingerprint.length];
+    h[0] = (byte) 0xC3;
+    h[1] = (byte) 0x01;
+    System.arraycopy(fingerprint, 0, h, 2, fingerprint.length);
+    return h;
   }
 
   /** Teaches the decoder an older (or newer) writer schema of the same record. */
@@ -51,11 +97,14 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
 
   /** Encodes one record. */
   public byte[] encode(T value) {
+    if (bodyEncoder != null) {
+      return bodyEncoder.encode(header, value);
+    }
     try {
+      // The encoder's own buffer (reused by its thread's next record): copied out once.
       ByteBuffer buf = encoder.encode(value);
-      byte[] out = new byte[buf.remaining()];
-      buf.get(out);
-      return out;
+      int from = buf.arrayOffset() + buf.position();
+      return Arrays.copyOfRange(buf.array(), from, from + buf.remaining());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -63,6 +112,11 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
 
   /** Decodes one record; throws {@link SerializationException} for bytes that are not one. */
   public T decode(byte[] bytes) {
+    if (bodyDecoder != null
+        && bytes.length >= header.length
+        && Arrays.equals(bytes, 0, header.length, header, 0, header.length)) {
+      return bodyDecoder.decode(bytes, header.length);
+    }
     if (WireFormat.of(bytes) == WireFormat.SCHEMA_REGISTRY) {
       throw new SerializationException(
           "a "

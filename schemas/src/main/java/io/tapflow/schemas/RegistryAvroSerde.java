@@ -35,8 +35,15 @@ public final class RegistryAvroSerde<T extends SpecificRecordBase> {
   private final SchemaRegistryClient registry;
   private final SpecificDatumWriter<T> writer;
   private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+  private final BodyEncoder<T> bodyEncoder;
 
   public RegistryAvroSerde(Schema schema, SchemaRegistryClient registry) {
+    this(schema, registry, null);
+  }
+
+  /** A Serde that writes bodies with {@code bodyEncoder}, or Avro's writer when it is null. */
+  RegistryAvroSerde(Schema schema, SchemaRegistryClient registry, BodyEncoder<T> bodyEncoder) {
+    this.bodyEncoder = bodyEncoder;
     this.schema = schema;
     this.model = SpecificData.getForSchema(schema);
     this.registry = registry;
@@ -71,6 +78,13 @@ public final class RegistryAvroSerde<T extends SpecificRecordBase> {
       throw new SerializationException(
           "cannot write " + schema.getFullName() + " to " + topic + ": " + e.getMessage(), e);
     }
+    if (bodyEncoder != null) {
+      try {
+        return bodyEncoder.encode(header(id), value);
+      } catch (RuntimeException e) {
+        throw new SerializationException("cannot encode " + schema.getFullName() + ": " + e, e);
+      }
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.write(WireFormat.REGISTRY_MAGIC);
     out.write(id >>> 24);
@@ -85,6 +99,17 @@ public final class RegistryAvroSerde<T extends SpecificRecordBase> {
       throw new SerializationException("cannot encode " + schema.getFullName() + ": " + e, e);
     }
     return out.toByteArray();
+  }
+
+  /** The magic byte {@code 00} and the big-endian schema id. */
+  static byte[] header(int id) {
+    return new byte[] {
+      WireFormat.REGISTRY_MAGIC,
+      (byte) (id >>> 24),
+      (byte) (id >>> 16),
+      (byte) (id >>> 8),
+      (byte) id
+    };
   }
 
   /**

@@ -7,6 +7,11 @@ import org.apache.avro.specific.SpecificRecordBase;
 /**
  * The value Serdes of every tapflow topic for one configuration: single-object encoding, or the
  * schema registry wire format through one shared {@link SchemaRegistryClient} (one cache of ids).
+ *
+ * <p>The records read and written most have hand-written coders, byte for byte Avro's encoding:
+ * packets are read with {@link PacketRecordDecoder} when their fingerprint is the current schema's
+ * (any other value goes through Avro's decoder), and WebSocket messages and chat events are written
+ * with {@link WebSocketMessageEncoder} and {@link ChatEventEncoder}, in either format.
  */
 public final class ValueSerdes {
   private final SchemaRegistryClient registry;
@@ -36,29 +41,30 @@ public final class ValueSerdes {
   }
 
   public ValueSerde<PacketRecord> packetRecord() {
-    return serde(PacketRecord.getClassSchema());
+    return serde(PacketRecord.getClassSchema(), null, new PacketRecordDecoder());
   }
 
   public ValueSerde<WebSocketMessage> webSocketMessage() {
-    return serde(WebSocketMessage.getClassSchema());
+    return serde(WebSocketMessage.getClassSchema(), new WebSocketMessageEncoder(), null);
   }
 
   public ValueSerde<ConnectionRecord> connectionRecord() {
-    return serde(ConnectionRecord.getClassSchema());
+    return serde(ConnectionRecord.getClassSchema(), null, null);
   }
 
   public ValueSerde<ChatEvent> chatEvent() {
-    return serde(ChatEvent.getClassSchema());
+    return serde(ChatEvent.getClassSchema(), new ChatEventEncoder(), null);
   }
 
   public ValueSerde<Anomaly> anomaly() {
-    return serde(Anomaly.getClassSchema());
+    return serde(Anomaly.getClassSchema(), null, null);
   }
 
-  private <T extends SpecificRecordBase> ValueSerde<T> serde(Schema schema) {
+  private <T extends SpecificRecordBase> ValueSerde<T> serde(
+      Schema schema, BodyEncoder<T> encoder, BodyDecoder<T> decoder) {
     return new ValueSerde<>(
-        new AvroSerde<>(schema),
-        registry == null ? null : new RegistryAvroSerde<>(schema, registry),
+        new AvroSerde<>(schema, encoder, decoder),
+        registry == null ? null : new RegistryAvroSerde<>(schema, registry, encoder),
         schema.getFullName());
   }
 }
