@@ -3,10 +3,8 @@ package io.tapflow.schemas;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
@@ -70,24 +68,9 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T> {
     this.encoder = new BinaryMessageEncoder<>(model, schema, false);
     this.decoder = new BinaryMessageDecoder<>(model, schema, store);
     this.recordName = schema.getFullName();
-    this.header = singleObjectHeader(schema);
+    this.header = WireFormat.singleObjectHeader(schema);
     this.bodyEncoder = bodyEncoder;
     this.bodyDecoder = bodyDecoder;
-  }
-
-  /** {@code C3 01} and the 8-byte little-endian CRC-64-AVRO fingerprint of {@code schema}. */
-  static byte[] singleObjectHeader(Schema schema) {
-    byte[] fingerprint;
-    try {
-      fingerprint = SchemaNormalization.parsingFingerprint("CRC-64-AVRO", schema);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("Avro always knows CRC-64-AVRO", e);
-    }
-    byte[] h = new byte[2 + fingerprint.length];
-    h[0] = (byte) 0xC3;
-    h[1] = (byte) 0x01;
-    System.arraycopy(fingerprint, 0, h, 2, fingerprint.length);
-    return h;
   }
 
   /** Teaches the decoder an older (or newer) writer schema of the same record. */

@@ -80,17 +80,13 @@ public final class RegistryAvroSerde<T extends SpecificRecordBase> {
     }
     if (bodyEncoder != null) {
       try {
-        return bodyEncoder.encode(header(id), value);
+        return bodyEncoder.encode(WireFormat.registryHeader(id), value);
       } catch (RuntimeException e) {
         throw new SerializationException("cannot encode " + schema.getFullName() + ": " + e, e);
       }
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    out.write(WireFormat.REGISTRY_MAGIC);
-    out.write(id >>> 24);
-    out.write(id >>> 16);
-    out.write(id >>> 8);
-    out.write(id);
+    out.writeBytes(WireFormat.registryHeader(id));
     BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
     try {
       writer.write(value, encoder);
@@ -99,17 +95,6 @@ public final class RegistryAvroSerde<T extends SpecificRecordBase> {
       throw new SerializationException("cannot encode " + schema.getFullName() + ": " + e, e);
     }
     return out.toByteArray();
-  }
-
-  /** The magic byte {@code 00} and the big-endian schema id. */
-  static byte[] header(int id) {
-    return new byte[] {
-      WireFormat.REGISTRY_MAGIC,
-      (byte) (id >>> 24),
-      (byte) (id >>> 16),
-      (byte) (id >>> 8),
-      (byte) id
-    };
   }
 
   /**

@@ -1,5 +1,9 @@
 package io.tapflow.schemas;
 
+import java.security.NoSuchAlgorithmException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+
 /**
  * The two ways a tapflow value may be framed, told apart by the first bytes.
  *
@@ -38,6 +42,34 @@ public enum WireFormat {
       return SINGLE_OBJECT;
     }
     return UNKNOWN;
+  }
+
+  /**
+   * The bytes before a {@link #SINGLE_OBJECT} body of {@code schema}: {@code C3 01}, fingerprint.
+   */
+  public static byte[] singleObjectHeader(Schema schema) {
+    byte[] fingerprint;
+    try {
+      fingerprint = SchemaNormalization.parsingFingerprint("CRC-64-AVRO", schema);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Avro always knows CRC-64-AVRO", e);
+    }
+    byte[] h = new byte[2 + fingerprint.length];
+    h[0] = (byte) 0xC3;
+    h[1] = (byte) 0x01;
+    System.arraycopy(fingerprint, 0, h, 2, fingerprint.length);
+    return h;
+  }
+
+  /** The bytes before a {@link #SCHEMA_REGISTRY} body: the magic byte, the big-endian id. */
+  public static byte[] registryHeader(int schemaId) {
+    return new byte[] {
+      REGISTRY_MAGIC,
+      (byte) (schemaId >>> 24),
+      (byte) (schemaId >>> 16),
+      (byte) (schemaId >>> 8),
+      (byte) schemaId
+    };
   }
 
   /** The schema id of a {@link #SCHEMA_REGISTRY} value. */

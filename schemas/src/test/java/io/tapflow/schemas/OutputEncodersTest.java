@@ -132,7 +132,7 @@ class OutputEncodersTest {
     // header, "C1", "s", "1.2.3.4:5", "6.7.8.9:80", SERVER_TO_CLIENT, 1 s 5 ns, TEXT, 2, "hi",
     // null, false, null, null, true, 1, 0, false
     assertEquals(
-        HexFormat.of().formatHex(AvroSerde.singleObjectHeader(WebSocketMessage.getClassSchema()))
+        HexFormat.of().formatHex(WireFormat.singleObjectHeader(WebSocketMessage.getClassSchema()))
             + "044331"
             + "0273"
             + "12312e322e332e343a35"

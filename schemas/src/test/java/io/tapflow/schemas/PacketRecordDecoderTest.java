@@ -32,7 +32,7 @@ class PacketRecordDecoderTest {
   /** What the processor reads packets with. */
   private static final ValueSerde<PacketRecord> FAST = ValueSerdes.singleObject().packetRecord();
 
-  private static final byte[] HEADER = AvroSerde.singleObjectHeader(PacketRecord.getClassSchema());
+  private static final byte[] HEADER = WireFormat.singleObjectHeader(PacketRecord.getClassSchema());
 
   @Test
   void manyRandomRecordsDecodeToWhatAvrosDecoderGives() {

@@ -66,7 +66,7 @@ class RegistryCodersTest {
     int messagesId = messages.prepareTopic("tapflow.ws.messages");
     byte[] first =
         messages.encode("tapflow.ws.messages", new AvroRecords(1).nextWebSocketMessage());
-    assertArrayEquals(RegistryAvroSerde.header(messagesId), java.util.Arrays.copyOf(first, 5));
+    assertArrayEquals(WireFormat.registryHeader(messagesId), java.util.Arrays.copyOf(first, 5));
     AvroRecords random = new AvroRecords(5);
     for (int i = 0; i < 2000; i++) {
       WebSocketMessage m = random.nextWebSocketMessage();
@@ -98,9 +98,10 @@ class RegistryCodersTest {
 
   @Test
   void theRegistryHeaderIsMagicZeroAndTheBigEndianSchemaId() {
-    assertEquals("0000000001", java.util.HexFormat.of().formatHex(RegistryAvroSerde.header(1)));
+    assertEquals("0000000001", java.util.HexFormat.of().formatHex(WireFormat.registryHeader(1)));
     assertEquals(
-        "0012345678", java.util.HexFormat.of().formatHex(RegistryAvroSerde.header(0x12345678)));
+        "0012345678", java.util.HexFormat.of().formatHex(WireFormat.registryHeader(0x12345678)));
+    assertEquals("00ffffffff", java.util.HexFormat.of().formatHex(WireFormat.registryHeader(-1)));
   }
 
   @Test
@@ -135,7 +136,7 @@ class RegistryCodersTest {
         "timestampPrecision",
         new GenericData.EnumSymbol(older.getField("timestampPrecision").schema(), "MICRO"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(RegistryAvroSerde.header(olderId));
+    out.writeBytes(WireFormat.registryHeader(olderId));
     BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
     new GenericDatumWriter<GenericRecord>(older).write(old, encoder);
     encoder.flush();

@@ -6,10 +6,8 @@ import io.tapflow.schemas.TimestampPrecision;
 import io.tapflow.schemas.WireFormat;
 import io.tapflow.sensor.decode.TcpSegment;
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Objects;
-import org.apache.avro.SchemaNormalization;
 
 /**
  * Writes {@link PacketRecord} values straight from a captured segment, byte for byte what Avro's
@@ -51,8 +49,7 @@ public final class PacketRecordEncoder {
   private int pos;
 
   /**
-   * @param header the bytes before each body ({@link #singleObjectHeader()} or {@link
-   *     #registryHeader(int)})
+   * @param header the bytes before each body ({@link #header(int)})
    */
   public PacketRecordEncoder(
       byte[] header, String sensorId, String sensorRunId, String interfaceName) {
@@ -68,34 +65,14 @@ public final class PacketRecordEncoder {
    * header.
    */
   public static byte[] header(int registrySchemaId) {
-    return registrySchemaId == -1 ? singleObjectHeader() : registryHeader(registrySchemaId);
+    return registrySchemaId == -1
+        ? singleObjectHeader()
+        : WireFormat.registryHeader(registrySchemaId);
   }
 
   /** {@code C3 01} and the 8-byte little-endian CRC-64-AVRO fingerprint of the schema. */
   public static byte[] singleObjectHeader() {
-    byte[] fingerprint;
-    try {
-      fingerprint =
-          SchemaNormalization.parsingFingerprint("CRC-64-AVRO", PacketRecord.getClassSchema());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("Avro always knows CRC-64-AVRO", e);
-    }
-    byte[] h = new byte[2 + fingerprint.length];
-    h[0] = (byte) 0xC3;
-    h[1] = (byte) 0x01;
-    System.arraycopy(fingerprint, 0, h, 2, fingerprint.length);
-    return h;
-  }
-
-  /** The schema registry wire format's magic byte {@code 00} and the big-endian schema id. */
-  public static byte[] registryHeader(int schemaId) {
-    return new byte[] {
-      WireFormat.REGISTRY_MAGIC,
-      (byte) (schemaId >>> 24),
-      (byte) (schemaId >>> 16),
-      (byte) (schemaId >>> 8),
-      (byte) schemaId
-    };
+    return WireFormat.singleObjectHeader(PacketRecord.getClassSchema());
   }
 
   /** Encodes the record of one captured TCP segment with every captured payload byte. */
