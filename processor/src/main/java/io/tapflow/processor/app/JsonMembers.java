@@ -41,6 +41,12 @@ final class JsonMembers {
   /** The bytes that stand for themselves in a string: ASCII but controls, quote and backslash. */
   private static final boolean[] PLAIN = new boolean[256];
 
+  static {
+    for (int c = 0x20; c < 0x80; c++) {
+      PLAIN[c] = c != '"' && c != '\\';
+    }
+  }
+
   /** The value of each hexadecimal digit; a negative number for any other byte. */
   private static final int[] HEX = new int[256];
 
@@ -57,12 +63,6 @@ final class JsonMembers {
 
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-  static {
-    for (int c = 0x20; c < 0x80; c++) {
-      PLAIN[c] = c != '"' && c != '\\';
-    }
-  }
 
   private final byte[] in;
   private final byte[][] names;
@@ -160,7 +160,12 @@ final class JsonMembers {
     }
     while (true) {
       expect('"');
-      int member = top ? memberName() : skipString();
+      int member = -1;
+      if (top) {
+        member = memberName();
+      } else {
+        skipString();
+      }
       skipWhitespace();
       expect(':');
       skipWhitespace();
@@ -324,15 +329,14 @@ final class JsonMembers {
     return -1;
   }
 
-  /** Reads (and checks) a string whose opening quote was read; returns -1. */
-  private int skipString() throws Malformed {
+  /** Reads (and checks) a string whose opening quote was read. */
+  private void skipString() throws Malformed {
     int end = plainEnd();
     if (in[end] == '"') {
       pos = end + 1;
-      return -1;
+    } else {
+      string();
     }
-    string();
-    return -1;
   }
 
   /**
@@ -342,13 +346,7 @@ final class JsonMembers {
   private String string() throws Malformed {
     byte[] b = in;
     int start = pos;
-    int i = start;
-    while (i + 8 <= b.length && plainWord((long) LONGS.get(b, i))) {
-      i += 8;
-    }
-    while (i < b.length && PLAIN[b[i] & 0xff]) {
-      i++;
-    }
+    int i = plainRun(start);
     if (i < b.length && b[i] == '"') {
       pos = i + 1;
       return new String(b, start, i - start, StandardCharsets.ISO_8859_1);
@@ -404,10 +402,8 @@ final class JsonMembers {
       } else if (c < 0x20) {
         throw malformed();
       } else {
-        int end = utf8Sequence(i, c);
-        if (end - i == 2) {
-          out[n++] = (char) ((c & 0x1f) << 6 | b[i + 1] & 0x3f);
-        } else if (end - i == 3) {
+        int end = utf8Sequence(i, c); // three or four bytes: two are read above
+        if (end - i == 3) {
           out[n++] = (char) ((c & 0x0f) << 12 | (b[i + 1] & 0x3f) << 6 | b[i + 2] & 0x3f);
         } else {
           int cp =
@@ -428,12 +424,7 @@ final class JsonMembers {
     byte[] b = in;
     int i = pos;
     while (true) {
-      while (i + 8 <= b.length && plainWord((long) LONGS.get(b, i))) {
-        i += 8;
-      }
-      while (i < b.length && PLAIN[b[i] & 0xff]) {
-        i++;
-      }
+      i = plainRun(i);
       if (i >= b.length) {
         throw malformed();
       }
@@ -446,6 +437,18 @@ final class JsonMembers {
       }
       i = utf8Sequence(i, c);
     }
+  }
+
+  /** The index of the first byte from {@code i} on that is not {@link #PLAIN}, or the length. */
+  private int plainRun(int i) {
+    byte[] b = in;
+    while (i + 8 <= b.length && plainWord((long) LONGS.get(b, i))) {
+      i += 8;
+    }
+    while (i < b.length && PLAIN[b[i] & 0xff]) {
+      i++;
+    }
+    return i;
   }
 
   /**

@@ -39,7 +39,7 @@ public final class WorkermanChatDecoder implements ApplicationDecoder {
   /** This decoder's {@link #protocol()}. */
   public static final String PROTOCOL = "workerman-chat";
 
-  /** The fields an event is made of, in the order of {@link Fields#values}. */
+  /** The members an event is made of; their indexes are the constants below. */
   private static final String[] FIELDS = {
     "type",
     "client_name",
@@ -52,7 +52,8 @@ public final class WorkermanChatDecoder implements ApplicationDecoder {
     "to_client_id"
   };
 
-  private static final byte[][] NAMES = names(FIELDS);
+  /** {@link #FIELDS} as {@link JsonMembers#read} takes them (the tests read them too). */
+  static final byte[][] NAMES = names(FIELDS);
 
   private static final int TYPE = 0;
   private static final int CLIENT_NAME = 1;

@@ -21,26 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class JsonMembersFuzzTest {
 
-  static final byte[][] NAMES = names();
-
-  private static byte[][] names() {
-    String[] fields = {
-      "type",
-      "client_name",
-      "from_client_name",
-      "content",
-      "msg",
-      "room_id",
-      "from_client_id",
-      "client_id",
-      "to_client_id"
-    };
-    byte[][] names = new byte[fields.length][];
-    for (int i = 0; i < fields.length; i++) {
-      names[i] = fields[i].getBytes(StandardCharsets.US_ASCII);
-    }
-    return names;
-  }
+  static final byte[][] NAMES = WorkermanChatDecoder.NAMES;
 
   /** Chat messages as samples/chat.pcap carries them, and a few that reach other paths. */
   static final List<String> SEEDS =
