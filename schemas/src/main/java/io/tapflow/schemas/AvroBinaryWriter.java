@@ -25,9 +25,12 @@ final class AvroBinaryWriter {
     buf = new byte[size];
   }
 
-  /** The bytes of a string as Avro's encoder writes them: {@code String.getBytes(UTF_8)}. */
+  /**
+   * The bytes of a string as Avro's encoder writes them ({@code String.getBytes(UTF_8)}); null for
+   * null, an optional string left out.
+   */
   static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Bytes of the zig-zag varint of {@code n}: 1 to 10. */

@@ -4,26 +4,27 @@ import static io.tapflow.schemas.AvroBinaryWriter.sizeOfBytes;
 import static io.tapflow.schemas.AvroBinaryWriter.sizeOfLong;
 import static io.tapflow.schemas.AvroBinaryWriter.sizeOfOptional;
 import static io.tapflow.schemas.AvroBinaryWriter.utf8;
-
-import java.util.Objects;
+import static io.tapflow.schemas.BodyEncoder.required;
 
 /**
  * Writes a {@link ChatEvent} field by field in schema order, byte for byte what Avro's writer
  * writes, into an array of exactly the value's size ({@code OutputEncodersTest} compares them).
  */
 final class ChatEventEncoder implements BodyEncoder<ChatEvent> {
+  private static final String RECORD = "ChatEvent";
+
   @Override
   public byte[] encode(byte[] header, ChatEvent e) {
-    byte[] connectionId = utf8(required(e.getConnectionId(), "connectionId"));
-    long timestamp = AvroBinaryWriter.epochNanos(required(e.getTimestamp(), "timestamp"));
-    int direction = required(e.getDirection(), "direction").ordinal();
-    byte[] type = utf8(required(e.getType(), "type"));
-    int kind = required(e.getKind(), "kind").ordinal();
-    byte[] nick = optional(e.getNick());
-    byte[] room = optional(e.getRoom());
-    byte[] content = optional(e.getContent());
-    byte[] fromClientId = optional(e.getFromClientId());
-    byte[] toClientId = optional(e.getToClientId());
+    byte[] connectionId = utf8(required(e.getConnectionId(), RECORD, "connectionId"));
+    long timestamp = AvroBinaryWriter.epochNanos(required(e.getTimestamp(), RECORD, "timestamp"));
+    int direction = required(e.getDirection(), RECORD, "direction").ordinal();
+    byte[] type = utf8(required(e.getType(), RECORD, "type"));
+    int kind = required(e.getKind(), RECORD, "kind").ordinal();
+    byte[] nick = utf8(e.getNick());
+    byte[] room = utf8(e.getRoom());
+    byte[] content = utf8(e.getContent());
+    byte[] fromClientId = utf8(e.getFromClientId());
+    byte[] toClientId = utf8(e.getToClientId());
     int size =
         header.length
             + sizeOfBytes(connectionId.length)
@@ -49,13 +50,5 @@ final class ChatEventEncoder implements BodyEncoder<ChatEvent> {
     out.writeOptional(fromClientId);
     out.writeOptional(toClientId);
     return out.array();
-  }
-
-  private static byte[] optional(String s) {
-    return s == null ? null : utf8(s);
-  }
-
-  private static <V> V required(V value, String field) {
-    return Objects.requireNonNull(value, () -> "null value for ChatEvent." + field);
   }
 }

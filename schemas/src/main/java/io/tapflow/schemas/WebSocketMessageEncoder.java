@@ -4,9 +4,9 @@ import static io.tapflow.schemas.AvroBinaryWriter.sizeOfBytes;
 import static io.tapflow.schemas.AvroBinaryWriter.sizeOfLong;
 import static io.tapflow.schemas.AvroBinaryWriter.sizeOfOptional;
 import static io.tapflow.schemas.AvroBinaryWriter.utf8;
+import static io.tapflow.schemas.BodyEncoder.required;
 
 import java.nio.ByteBuffer;
-import java.util.Objects;
 
 /**
  * Writes a {@link WebSocketMessage} field by field in schema order, byte for byte what Avro's
@@ -17,19 +17,21 @@ import java.util.Objects;
  * written per WebSocket message. {@code OutputEncodersTest} compares the bytes with Avro's.
  */
 final class WebSocketMessageEncoder implements BodyEncoder<WebSocketMessage> {
+  private static final String RECORD = "WebSocketMessage";
+
   @Override
   public byte[] encode(byte[] header, WebSocketMessage m) {
-    byte[] connectionId = utf8(required(m.getConnectionId(), "connectionId"));
-    byte[] sensor = utf8(required(m.getSensor(), "sensor"));
-    byte[] client = utf8(required(m.getClient(), "client"));
-    byte[] server = utf8(required(m.getServer(), "server"));
-    int direction = required(m.getDirection(), "direction").ordinal();
-    long timestamp = AvroBinaryWriter.epochNanos(required(m.getTimestamp(), "timestamp"));
-    int opcode = required(m.getOpcode(), "opcode").ordinal();
-    byte[] text = m.getText() == null ? null : utf8(m.getText());
+    byte[] connectionId = utf8(required(m.getConnectionId(), RECORD, "connectionId"));
+    byte[] sensor = utf8(required(m.getSensor(), RECORD, "sensor"));
+    byte[] client = utf8(required(m.getClient(), RECORD, "client"));
+    byte[] server = utf8(required(m.getServer(), RECORD, "server"));
+    int direction = required(m.getDirection(), RECORD, "direction").ordinal();
+    long timestamp = AvroBinaryWriter.epochNanos(required(m.getTimestamp(), RECORD, "timestamp"));
+    int opcode = required(m.getOpcode(), RECORD, "opcode").ordinal();
+    byte[] text = utf8(m.getText());
     ByteBuffer payload = m.getPayload();
     Integer closeCode = m.getCloseCode();
-    byte[] closeReason = m.getCloseReason() == null ? null : utf8(m.getCloseReason());
+    byte[] closeReason = utf8(m.getCloseReason());
     int size =
         header.length
             + sizeOfBytes(connectionId.length)
@@ -74,9 +76,5 @@ final class WebSocketMessageEncoder implements BodyEncoder<WebSocketMessage> {
     out.writeLong(m.getMissingBytes());
     out.writeBoolean(m.getResynchronized());
     return out.array();
-  }
-
-  private static <V> V required(V value, String field) {
-    return Objects.requireNonNull(value, () -> "null value for WebSocketMessage." + field);
   }
 }
