@@ -44,7 +44,6 @@ import org.junit.jupiter.api.Test;
  * compressed message's segment is withheld and counted.
  */
 class SensorRedactionEndToEndTest {
-  private static final Path SAMPLES = Path.of("..", "samples");
   private static final String MERHABA = "Merhaba, herkes!";
   private static final String TURKISH = "Günaydın! Çay içelim mi? ğüşiöç ĞÜŞİÖÇ";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -243,23 +242,7 @@ class SensorRedactionEndToEndTest {
         int metricsPort = Integer.parseInt(started.group(1));
         Thread.sleep(1000); // let libpcap's handle settle before the peers talk
 
-        Process chat =
-            new ProcessBuilder(
-                    "/usr/bin/python3",
-                    SAMPLES.resolve("chat-client.py").toString(),
-                    "--port",
-                    String.valueOf(port),
-                    "--first-client-port",
-                    String.valueOf(port + 1),
-                    "--ping-interval",
-                    "1",
-                    "--compression",
-                    compression)
-                .redirectErrorStream(true)
-                .start();
-        String chatOutput =
-            new String(chat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, chat.waitFor(), "chat-client.py failed: " + chatOutput);
+        server.converse("--compression", compression);
         Thread.sleep(1500); // the last FINs captured and published
         String metrics = awaitSettled(sensor, metricsPort);
         sensor.stop(Duration.ofMinutes(1));

@@ -12,7 +12,6 @@ import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.Topics;
 import io.tapflow.sensor.capture.CaptureConfig;
 import io.tapflow.sensor.capture.PcapSource;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -25,11 +24,9 @@ import org.junit.jupiter.api.Test;
  * and publishes to an embedded broker and the processor decodes.
  */
 class LiveCaptureEndToEndTest {
-  // Below Linux's ephemeral range (32768-60999), so that no other program's client socket can
-  // hold them when chat-client.py binds them.
+  // The server's port, the clients' the next two: below Linux's ephemeral range (32768-60999), so
+  // that no other program's client socket can hold them when chat-client.py binds them.
   private static final int SERVER_PORT = 29880;
-  private static final int FIRST_CLIENT_PORT = 29881;
-  private static final Path SAMPLES = Path.of("..", "samples");
 
   @Test
   void aChatSessionOnLoopbackIsCapturedLiveAndDecoded() throws Exception {
@@ -63,20 +60,7 @@ class LiveCaptureEndToEndTest {
       capture.start();
       Thread.sleep(1000); // let libpcap open the handle before the peers start talking
 
-      Process chat =
-          new ProcessBuilder(
-                  "/usr/bin/python3",
-                  SAMPLES.resolve("chat-client.py").toString(),
-                  "--port",
-                  String.valueOf(SERVER_PORT),
-                  "--first-client-port",
-                  String.valueOf(FIRST_CLIENT_PORT),
-                  "--ping-interval",
-                  "1")
-              .redirectErrorStream(true)
-              .start();
-      String chatOutput = new String(chat.getInputStream().readAllBytes());
-      assertEquals(0, chat.waitFor(), "chat-client.py failed: " + chatOutput);
+      server.converse(); // from SERVER_PORT + 1 and + 2
       Thread.sleep(500);
       source.stop();
       capture.join(10_000);
