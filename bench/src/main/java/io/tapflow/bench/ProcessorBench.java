@@ -27,19 +27,27 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Part 3: the processor on Kafka against a plain consumer of the same packets topic, in one run on
- * one embedded broker. {@code ProcessorBench CAPTURE [PARTITIONS]}: publishes the capture once per
- * guarantee to a topic of PARTITIONS partitions (default 1; the processor runs that many stream
- * threads), times a plain consumer (bytes only, then with Avro decoding) over it, then the
- * processor with exactly-once v2 and at-least-once from RUNNING to its last commit.
+ * one embedded broker. {@code ProcessorBench CAPTURE [PARTITIONS [NAME=VALUE...]]}: publishes the
+ * capture once per guarantee to a topic of PARTITIONS partitions (default 1; the processor runs
+ * that many stream threads), times a plain consumer (bytes only, then with Avro decoding) over it,
+ * then the processor with exactly-once v2 and at-least-once from RUNNING to its last commit.
+ * NAME=VALUE pairs are further Streams or client properties for the processor.
  */
 public final class ProcessorBench {
   private ProcessorBench() {}
 
   private static int partitions = 1;
 
+  /** Streams and client properties given after the partitions, as {@code name=value}. */
+  private static final Map<String, String> extra = new HashMap<>();
+
   public static void main(String[] args) throws Exception {
     Path capture = Path.of(args[0]);
     partitions = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    for (int i = 2; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      extra.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       // Round 0 warms the JIT up (its figures are printed as warmup_*): in a cold JVM the C1/C2
       // compiler threads take most of the two cores during a 10 s run, which is not the
@@ -62,7 +70,7 @@ public final class ProcessorBench {
     Pipeline.Settings settings =
         new Pipeline.Settings(
             broker.bootstrapServers(),
-            Map.of("num.stream.threads", String.valueOf(partitions)),
+            properties(),
             topics,
             partitions,
             1,
@@ -111,16 +119,69 @@ public final class ProcessorBench {
           (s1 - s0) / 1e9,
           cpu.get("app") / 1e3 / packets,
           cpu.get("other") / 1e3 / packets);
+      printStreamThreadTime(p.processor().streams(), secs, g);
       printTopicVolume(
           p.clientProperties(), "bench-" + g + "-tapflow-connections-changelog", "changelog_" + g);
       printTopicVolume(p.clientProperties(), topics.messages(), "messages_" + g);
     }
   }
 
+  /**
+   * Where the stream thread's wall time went, from Kafka Streams' and its clients' own cumulative
+   * metrics: processing, polling, committing (and within a commit, the producer's flush and the
+   * transaction's commit), in seconds and as a share of the run.
+   */
+  static void printStreamThreadTime(KafkaStreams streams, double secs, String g) {
+    Map<String, Double> m = new HashMap<>();
+    streams
+        .metrics()
+        .forEach(
+            (name, metric) -> {
+              String key = name.group() + ":" + name.name();
+              String client = name.tags().getOrDefault("client-id", "");
+              if (client.contains("restore") || client.contains("admin")) {
+                return; // the restore consumer and the admin client: not the record loop
+              }
+              if (metric.metricValue() instanceof Number v && !Double.isNaN(v.doubleValue())) {
+                m.merge(key, v.doubleValue(), Double::sum);
+              }
+            });
+    double commits = m.getOrDefault("stream-thread-metrics:commit-total", 0.0);
+    System.out.printf(
+        "RESULT processor_time_%s seconds=%.2f commits=%.0f commit_latency_avg_ms=%.1f"
+            + " commit_latency_max_ms=%.1f producer_flush_s=%.2f txn_commit_s=%.2f"
+            + " txn_begin_s=%.2f txn_send_offsets_s=%.2f producer_blocked_s=%.2f"
+            + " thread_blocked_s=%.2f poll_latency_avg_ms=%.2f polls=%.0f"
+            + " consumer_poll_idle_ratio=%.2f%n",
+        g,
+        secs,
+        commits,
+        m.getOrDefault("stream-thread-metrics:commit-latency-avg", Double.NaN),
+        m.getOrDefault("stream-thread-metrics:commit-latency-max", Double.NaN),
+        m.getOrDefault("producer-metrics:flush-time-ns-total", 0.0) / 1e9,
+        m.getOrDefault("producer-metrics:txn-commit-time-ns-total", 0.0) / 1e9,
+        m.getOrDefault("producer-metrics:txn-begin-time-ns-total", 0.0) / 1e9,
+        m.getOrDefault("producer-metrics:txn-send-offsets-time-ns-total", 0.0) / 1e9,
+        (m.getOrDefault("producer-metrics:bufferpool-wait-time-ns-total", 0.0)
+                + m.getOrDefault("producer-metrics:metadata-wait-time-ns-total", 0.0))
+            / 1e9,
+        m.getOrDefault("stream-thread-metrics:blocked-time-ns-total", 0.0) / 1e9,
+        m.getOrDefault("stream-thread-metrics:poll-latency-avg", Double.NaN),
+        m.getOrDefault("stream-thread-metrics:poll-total", 0.0),
+        m.getOrDefault("consumer-metrics:poll-idle-ratio-avg", Double.NaN));
+  }
+
+  private static Map<String, String> properties() {
+    Map<String, String> p = new HashMap<>(extra);
+    p.put("num.stream.threads", String.valueOf(partitions));
+    return p;
+  }
+
   /** The records and value bytes a topic holds (what the run wrote to it). */
   static void printTopicVolume(Properties client, String topic, String label) {
     Properties c = new Properties();
     c.putAll(client);
+    c.remove("group.protocol"); // a Streams setting here ("streams"), not the consumer's
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -141,17 +202,27 @@ public final class ProcessorBench {
     System.out.printf("RESULT topic_%s records=%d value_mb=%.1f%n", label, n, bytes / 1e6);
   }
 
-  /** Reads the whole topic from the start with one consumer; prints records/s. */
+  /**
+   * Reads the whole topic from the start with one consumer; prints records/s. The time runs from
+   * the first poll (the partitions assigned and their start and end offsets known) to the last
+   * record, as the processor's runs from RUNNING to its last commit: creating the client, looking
+   * the partitions up and closing it (about half a second on a 113 660-record topic) are left out,
+   * and printed as {@code setup_s}.
+   */
   static void consume(Properties client, String topic, boolean avro, String g) {
     Properties c = new Properties();
     c.putAll(client);
+    c.remove("group.protocol"); // a Streams setting here ("streams"), not the consumer's
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     var values = TapflowSerdes.packetRecord().deserializer();
-    long t0 = System.nanoTime();
-    long cpu0 = THREADS.getCurrentThreadCpuTime();
+    long start = System.nanoTime();
+    long t0;
+    long t1;
+    long cpu0;
+    long cpu1;
     long n = 0;
     long bytes = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
@@ -159,6 +230,9 @@ public final class ProcessorBench {
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
       Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      tps.forEach(consumer::position);
+      t0 = System.nanoTime();
+      cpu0 = THREADS.getCurrentThreadCpuTime();
       while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         ConsumerRecords<byte[], byte[]> rs = consumer.poll(Duration.ofMillis(200));
         for (ConsumerRecord<byte[], byte[]> r : rs) {
@@ -170,13 +244,16 @@ public final class ProcessorBench {
           }
         }
       }
+      t1 = System.nanoTime();
+      cpu1 = THREADS.getCurrentThreadCpuTime();
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    double cpuUs = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e3;
+    double secs = (t1 - t0) / 1e9;
+    double setup = (System.nanoTime() - start - (t1 - t0)) / 1e9;
+    double cpuUs = (cpu1 - cpu0) / 1e3;
     System.out.printf(
         "RESULT consumer_%s_%s records=%d seconds=%.2f records_per_s=%.0f mb=%.1f"
-            + " cpu_us_per_record=%.2f%n",
-        avro ? "avro" : "bytes", g, n, secs, n / secs, bytes / 1e6, cpuUs / n);
+            + " cpu_us_per_record=%.2f setup_s=%.2f%n",
+        avro ? "avro" : "bytes", g, n, secs, n / secs, bytes / 1e6, cpuUs / n, setup);
   }
 
   private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
