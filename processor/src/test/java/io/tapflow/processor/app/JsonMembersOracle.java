@@ -47,7 +47,7 @@ final class JsonMembersOracle {
     } catch (CharacterCodingException e) {
       return -1;
     }
-    if (text.startsWith("\uFEFF")) {
+    if (text.startsWith("\uFEFF") || badUnicodeEscape(text)) {
       return -1;
     }
     int strings = 0;
@@ -97,6 +97,34 @@ final class JsonMembersOracle {
       }
     }
     return -1;
+  }
+
+  /**
+   * Whether a backslash-u escape lacks its four ASCII hex digits. Jackson masks an escape's
+   * characters to their low byte before looking them up (jackson-core's {@code
+   * CharTypes.charToHex}), so it reads the escape "de0" followed by U+0133 as "de03" (U+0133's low
+   * byte is '3'); PHP, and JSON, refuse it. (A backslash outside a string is an error Jackson
+   * reports.)
+   */
+  private static boolean badUnicodeEscape(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) != '\\' || i + 1 >= s.length()) {
+        continue;
+      }
+      if (s.charAt(i + 1) == 'u') {
+        if (i + 6 > s.length()) {
+          return true;
+        }
+        for (int k = i + 2; k < i + 6; k++) {
+          char c = s.charAt(k);
+          if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return true;
+          }
+        }
+      }
+      i++; // the escaped character
+    }
+    return false;
   }
 
   private static boolean unpairedSurrogate(String s) {
