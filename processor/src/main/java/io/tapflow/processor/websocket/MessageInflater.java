@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
@@ -49,6 +50,16 @@ final class MessageInflater {
    */
   private static final ThreadLocal<Inflater> INFLATER =
       ThreadLocal.withInitial(() -> new Inflater(true));
+
+  /**
+   * Marks a history written deflated in a snapshot; a history written whole starts with its length,
+   * never negative.
+   */
+  static final int PACKED = -1;
+
+  /** Deflates the history for a snapshot, one per thread, reset before each use. */
+  private static final ThreadLocal<Deflater> PACKER =
+      ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
 
   /** The history laid out in order for {@link Inflater#setDictionary}, one per thread. */
   private static final ThreadLocal<byte[]> LINEAR = ThreadLocal.withInitial(() -> new byte[0]);
@@ -225,17 +236,43 @@ final class MessageInflater {
     return message.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
   }
 
+  /**
+   * Writes the history. It is the text of the direction's last messages (up to 32 KiB) and most of
+   * what a compressed connection's snapshot holds, so it is written deflated: {@link #PACKED}, the
+   * history's length, the deflated length, the deflated bytes. A history written whole (its length,
+   * then its bytes), as snapshots before this format have it, is read too.
+   */
   void writeTo(DataOutput out) throws IOException {
-    out.writeInt(historyLength);
-    if (historyLength > 0) {
-      byte[] linear = new byte[historyLength];
-      linearHistory(linear);
-      out.write(linear);
+    if (historyLength == 0) {
+      out.writeInt(0);
+      return;
     }
+    byte[] linear = new byte[historyLength];
+    linearHistory(linear);
+    Deflater deflater = PACKER.get();
+    deflater.reset();
+    deflater.setInput(linear);
+    deflater.finish();
+    byte[] packed = new byte[historyLength + historyLength / 8 + 64];
+    int n = 0;
+    while (!deflater.finished()) {
+      if (n == packed.length) {
+        packed = Arrays.copyOf(packed, packed.length * 2);
+      }
+      n += deflater.deflate(packed, n, packed.length - n);
+    }
+    out.writeInt(PACKED);
+    out.writeInt(historyLength);
+    out.writeInt(n);
+    out.write(packed, 0, n);
   }
 
   void readFrom(DataInput in) throws IOException {
     int n = in.readInt();
+    if (n == PACKED) {
+      readPacked(in);
+      return;
+    }
     if (n < 0 || n > historyCapacity || (n > 0 && !contextTakeover)) {
       throw new IOException("inflater history of " + n + " bytes, capacity " + historyCapacity);
     }
@@ -246,5 +283,44 @@ final class MessageInflater {
       historyEnd = n % historyCapacity;
       historyLength = n;
     }
+  }
+
+  /** The deflated history {@link #writeTo} writes; exactly its length, or an IOException. */
+  private void readPacked(DataInput in) throws IOException {
+    int n = in.readInt();
+    int packedLength = in.readInt();
+    if (n <= 0 || n > historyCapacity || !contextTakeover) {
+      throw new IOException("inflater history of " + n + " bytes, capacity " + historyCapacity);
+    }
+    // Deflate never grows data by more than a few bytes per 16 KiB block.
+    if (packedLength <= 0 || packedLength > n + n / 8 + 64) {
+      throw new IOException("deflated inflater history of " + packedLength + " bytes for " + n);
+    }
+    byte[] packed = new byte[packedLength];
+    in.readFully(packed);
+    byte[] restored = new byte[n + 1]; // one more than needed: a longer history is an error too
+    Inflater unpacker = new Inflater(true);
+    try {
+      unpacker.setInput(packed);
+      int got = 0;
+      while (got < restored.length && !unpacker.finished()) {
+        int k = unpacker.inflate(restored, got, restored.length - got);
+        if (k == 0 && (unpacker.needsInput() || unpacker.needsDictionary())) {
+          break;
+        }
+        got += k;
+      }
+      if (got != n || !unpacker.finished() || unpacker.getRemaining() != 0) {
+        throw new IOException("deflated inflater history does not give its " + n + " bytes");
+      }
+    } catch (DataFormatException e) {
+      throw new IOException("deflated inflater history: " + e.getMessage(), e);
+    } finally {
+      unpacker.end();
+    }
+    resetContext();
+    history = Arrays.copyOf(restored, n);
+    historyEnd = n % historyCapacity;
+    historyLength = n;
   }
 }

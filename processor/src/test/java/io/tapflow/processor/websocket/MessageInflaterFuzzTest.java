@@ -169,10 +169,23 @@ class MessageInflaterFuzzTest {
       throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     inflater.writeTo(new DataOutputStream(out));
-    assertEquals(4 + inflater.historyLength(), out.size());
+    byte[] snapshot = out.toByteArray();
+    DataInputStream head = new DataInputStream(new ByteArrayInputStream(snapshot));
+    if (inflater.historyLength() == 0) {
+      assertEquals(4, snapshot.length);
+      assertEquals(0, head.readInt());
+    } else {
+      // Deflated: the marker, the history's length, the deflated length, the deflated bytes.
+      assertEquals(MessageInflater.PACKED, head.readInt());
+      assertEquals(inflater.historyLength(), head.readInt());
+      assertEquals(12 + head.readInt(), snapshot.length);
+    }
     MessageInflater restored = new MessageInflater(params, false);
-    restored.readFrom(new DataInputStream(new ByteArrayInputStream(out.toByteArray())));
+    restored.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot)));
     assertEquals(inflater.historyLength(), restored.historyLength());
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    restored.writeTo(new DataOutputStream(again));
+    assertArrayEquals(snapshot, again.toByteArray());
     return restored;
   }
 
