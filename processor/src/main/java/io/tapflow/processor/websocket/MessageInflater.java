@@ -119,9 +119,14 @@ final class MessageInflater {
       while (true) {
         int room = (int) Math.min(chunk.length, limit - inflated);
         if (room == 0) {
-          return new Result(inflated, inflater.inflate(new byte[1]) > 0, null);
+          // At the limit: is there more? One byte more is enough to say so, but it may take the
+          // empty block's tail or the next DEFLATE stream to come (the tail's bits can complete a
+          // back-reference), so this goes through the same steps as the output before it.
+          if (inflater.inflate(new byte[1]) > 0) {
+            return new Result(inflated, true, null);
+          }
         }
-        int n = inflater.inflate(chunk, 0, room);
+        int n = room == 0 ? 0 : inflater.inflate(chunk, 0, room);
         if (n > 0) {
           inflated += n;
           content.append(chunk, 0, n);
