@@ -128,8 +128,9 @@ public final class ProcessorBench {
 
   /**
    * Where the stream thread's wall time went, from Kafka Streams' and its clients' own cumulative
-   * metrics: processing, polling, committing (and within a commit, the producer's flush and the
-   * transaction's commit), in seconds and as a share of the run.
+   * metrics: the commits (their count and latency, and within them the producer's flush, the
+   * offsets sent to the transaction and its commit, in seconds), the polls (count and mean latency)
+   * and the time Kafka Streams counts as blocked on its clients.
    */
   static void printStreamThreadTime(KafkaStreams streams, double secs, String g) {
     Map<String, Double> m = new HashMap<>();
