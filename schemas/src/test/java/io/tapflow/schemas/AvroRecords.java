@@ -8,6 +8,18 @@ import java.util.Random;
 
 /** Seeded random values for the coder tests: edge values more often than chance would give. */
 final class AvroRecords {
+  /** A chat line as samples/chat.pcap carries it, for the tests that need one record. */
+  static ChatEvent chatEvent() {
+    return ChatEvent.newBuilder()
+        .setConnectionId("C1")
+        .setTimestamp(Instant.ofEpochSecond(1, 123_456_789))
+        .setDirection(Direction.CLIENT_TO_SERVER)
+        .setType("say")
+        .setKind(ChatEventKind.MESSAGE)
+        .setContent("Merhaba, herkes!")
+        .build();
+  }
+
   static final long[] LONGS = {
     0,
     1,

@@ -56,7 +56,7 @@ class OutputEncodersTest {
       m.setPayloadLength(v);
       m.setMissingBytes(-v);
       checked += check(m);
-      ChatEvent e = event();
+      ChatEvent e = AvroRecords.chatEvent();
       e.setTimestamp(instant(v));
       checked += check(e);
     }
@@ -85,7 +85,7 @@ class OutputEncodersTest {
                   .build());
       checked +=
           check(
-              ChatEvent.newBuilder(event())
+              ChatEvent.newBuilder(AvroRecords.chatEvent())
                   .setConnectionId(s)
                   .setType(s)
                   .setNick(s)
@@ -112,7 +112,7 @@ class OutputEncodersTest {
     full.setCloseCode(0);
     full.setCloseReason("");
     check(full);
-    ChatEvent event = event();
+    ChatEvent event = AvroRecords.chatEvent();
     check(event);
     ChatEvent all =
         ChatEvent.newBuilder(event)
@@ -180,7 +180,7 @@ class OutputEncodersTest {
     NullPointerException e =
         assertThrows(NullPointerException.class, () -> MESSAGES.encode("t", m));
     assertEquals("null value for WebSocketMessage.server", e.getMessage());
-    ChatEvent c = event();
+    ChatEvent c = AvroRecords.chatEvent();
     c.put("timestamp", null); // the setter refuses null
     assertThrows(NullPointerException.class, () -> AVRO_CHAT.encode(c));
     assertEquals(
@@ -223,17 +223,6 @@ class OutputEncodersTest {
         .setPayloadLength(2)
         .setText("hi")
         .setCompressed(true)
-        .build();
-  }
-
-  private static ChatEvent event() {
-    return ChatEvent.newBuilder()
-        .setConnectionId("C1")
-        .setTimestamp(Instant.ofEpochSecond(1, 123_456_789))
-        .setDirection(Direction.CLIENT_TO_SERVER)
-        .setType("say")
-        .setKind(ChatEventKind.MESSAGE)
-        .setContent("Merhaba, herkes!")
         .build();
   }
 }

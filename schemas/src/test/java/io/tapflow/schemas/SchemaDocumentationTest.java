@@ -35,14 +35,7 @@ class SchemaDocumentationTest {
   @Test
   void aRecordRoundTripsThroughSingleObjectEncoding() {
     AvroSerde<ChatEvent> serde = TapflowSerdes.chatEvent();
-    ChatEvent e =
-        ChatEvent.newBuilder()
-            .setConnectionId("C1")
-            .setTimestamp(java.time.Instant.ofEpochSecond(1, 123_456_789))
-            .setDirection(Direction.CLIENT_TO_SERVER)
-            .setType("say")
-            .setContent("Merhaba, herkes!")
-            .build();
+    ChatEvent e = AvroRecords.chatEvent();
     byte[] bytes = serde.encode(e);
     assertEquals((byte) 0xC3, bytes[0]);
     assertEquals((byte) 0x01, bytes[1]);

@@ -3,21 +3,12 @@ package io.tapflow.schemas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.time.Instant;
 import java.util.HexFormat;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class ValueSerdeTest {
-  private static final ChatEvent SAY =
-      ChatEvent.newBuilder()
-          .setConnectionId("C1")
-          .setTimestamp(Instant.ofEpochSecond(1, 123_456_789))
-          .setDirection(Direction.CLIENT_TO_SERVER)
-          .setType("say")
-          .setKind(ChatEventKind.MESSAGE)
-          .setContent("Merhaba, herkes!")
-          .build();
+  private static final ChatEvent SAY = AvroRecords.chatEvent();
 
   @Test
   void theFirstBytesTellTheFormat() {
