@@ -112,6 +112,40 @@ public final class StateBench {
     if (live.size() != n || open != n) {
       throw new IllegalStateException("expected " + n + " open connections");
     }
+    timeSnapshots(mode, live);
+  }
+
+  /**
+   * The CPU a checkpoint spends per connection: writing every live analyzer's snapshot, and reading
+   * them back as a restore does; five passes, the fastest of the last three.
+   */
+  static void timeSnapshots(String mode, Map<String, ConnectionAnalyzer> live) {
+    ConnectionAnalyzer[] analyzers = live.values().toArray(new ConnectionAnalyzer[0]);
+    byte[][] snapshots = new byte[analyzers.length][];
+    long bestWrite = Long.MAX_VALUE;
+    long bestRead = Long.MAX_VALUE;
+    long sink = 0;
+    for (int pass = 0; pass < 5; pass++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < analyzers.length; i++) {
+        snapshots[i] = analyzers[i].snapshot();
+      }
+      long t1 = System.nanoTime();
+      for (byte[] snapshot : snapshots) {
+        sink += ConnectionAnalyzer.restore(snapshot, AnalyzerConfig.DEFAULT).lastTimestamp();
+      }
+      long t2 = System.nanoTime();
+      if (pass >= 2) {
+        bestWrite = Math.min(bestWrite, t1 - t0);
+        bestRead = Math.min(bestRead, t2 - t1);
+      }
+    }
+    System.out.printf(
+        "RESULT state_%s_cpu snapshot_ns_per_conn=%.0f restore_ns_per_conn=%.0f (sink %d)%n",
+        mode,
+        (double) bestWrite / analyzers.length,
+        (double) bestRead / analyzers.length,
+        sink & 1);
   }
 
   /** The top of the live class histogram (jcmd GC.class_histogram), to see what the heap holds. */

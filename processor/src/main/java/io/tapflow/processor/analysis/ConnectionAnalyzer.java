@@ -24,7 +24,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +47,14 @@ import java.util.List;
  * with {@link #restore}.
  */
 public final class ConnectionAnalyzer {
-  private static final byte SNAPSHOT_VERSION = 4;
+  /**
+   * 5: written with {@link SnapshotOutput} (varint integers). 4: the same fields with {@link
+   * java.io.DataOutputStream}'s fixed-width integers, still read, so state kept by the version
+   * before survives an upgrade.
+   */
+  private static final byte SNAPSHOT_VERSION = 5;
+
+  private static final byte SNAPSHOT_VERSION_FIXED_WIDTH = 4;
   private static final int DETECT_BYTES = 8;
   private static final int MAX_EARLY_CLIENT_BYTES = 256 * 1024;
 
@@ -58,8 +64,8 @@ public final class ConnectionAnalyzer {
    * Where {@link #snapshot} writes before the one copy it returns; kept per thread so a snapshot
    * does not grow a fresh buffer several times. Let go of when a snapshot was unusually large.
    */
-  private static final ThreadLocal<ByteArrayOutputStream> SNAPSHOT_BUFFER =
-      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(4096));
+  private static final ThreadLocal<SnapshotOutput> SNAPSHOT_BUFFER =
+      ThreadLocal.withInitial(() -> new SnapshotOutput(4096));
 
   private static final int SNAPSHOT_BUFFER_RETAINED = 256 * 1024;
 
@@ -658,9 +664,8 @@ public final class ConnectionAnalyzer {
   /** Writes the whole analysis state of this connection. */
   public byte[] snapshot() {
     try {
-      ByteArrayOutputStream buf = SNAPSHOT_BUFFER.get();
-      buf.reset();
-      DataOutputStream o = new DataOutputStream(buf);
+      SnapshotOutput o = SNAPSHOT_BUFFER.get();
+      o.reset();
       o.writeByte(SNAPSHOT_VERSION);
       o.writeUTF(info.key());
       o.writeUTF(info.connectionId());
@@ -704,9 +709,8 @@ public final class ConnectionAnalyzer {
       o.writeBoolean(closeSeen);
       o.writeBoolean(finished);
       o.writeUTF(endReason);
-      o.flush();
-      byte[] snapshot = buf.toByteArray();
-      if (snapshot.length > SNAPSHOT_BUFFER_RETAINED) {
+      byte[] snapshot = o.toByteArray();
+      if (o.capacity() > SNAPSHOT_BUFFER_RETAINED) {
         SNAPSHOT_BUFFER.remove();
       }
       return snapshot;
@@ -718,9 +722,16 @@ public final class ConnectionAnalyzer {
   /** Reads back an analyzer written by {@link #snapshot}. */
   public static ConnectionAnalyzer restore(byte[] snapshot, AnalyzerConfig config) {
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
-      byte version = in.readByte();
-      if (version != SNAPSHOT_VERSION) {
+      if (snapshot.length == 0) {
+        throw new IOException("empty analyzer snapshot");
+      }
+      byte version = snapshot[0];
+      DataInput in;
+      if (version == SNAPSHOT_VERSION) {
+        in = new SnapshotInput(snapshot, 1);
+      } else if (version == SNAPSHOT_VERSION_FIXED_WIDTH) {
+        in = new DataInputStream(new ByteArrayInputStream(snapshot, 1, snapshot.length - 1));
+      } else {
         throw new IOException("unknown analyzer snapshot version " + version);
       }
       ConnectionAnalyzer a = new ConnectionAnalyzer(config);
@@ -770,6 +781,9 @@ public final class ConnectionAnalyzer {
       a.closeSeen = in.readBoolean();
       a.finished = in.readBoolean();
       a.endReason = in.readUTF();
+      if (in instanceof SnapshotInput si && si.remaining() != 0) {
+        throw new IOException(si.remaining() + " bytes after the analyzer snapshot");
+      }
       return a;
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt analyzer snapshot", e);

@@ -595,11 +595,34 @@ public final class TcpConnection {
       out.writeLong(c);
     }
     for (int i = 0; i < 2; i++) {
-      out.writeLong(lastSignature[i]);
+      writeHash(out, lastSignature[i]);
       out.writeLong(lastSignatureTime[i]);
     }
     toServer.writeSnapshot(out);
     toClient.writeSnapshot(out);
+  }
+
+  /**
+   * A segment's hash as its eight bytes, big-endian, as {@link DataOutput#writeLong} has them:
+   * written through the analyzer's varint encoding a hash would take up to ten bytes, a number that
+   * changes with the hash.
+   */
+  private static void writeHash(DataOutput out, long hash) throws IOException {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (hash >>> (56 - 8 * i));
+    }
+    out.write(b);
+  }
+
+  private static long readHash(DataInput in) throws IOException {
+    byte[] b = new byte[8];
+    in.readFully(b);
+    long hash = 0;
+    for (byte x : b) {
+      hash = (hash << 8) | (x & 0xFF);
+    }
+    return hash;
   }
 
   /** Restores a connection written by {@link #writeSnapshot}. */
@@ -638,8 +661,9 @@ public final class TcpConnection {
       letterCounts[i] = in.readLong();
     }
     long[] signatures = new long[4];
-    for (int i = 0; i < signatures.length; i++) {
-      signatures[i] = in.readLong();
+    for (int i = 0; i < signatures.length; i += 2) {
+      signatures[i] = readHash(in);
+      signatures[i + 1] = in.readLong();
     }
     TcpReassembler toServer = TcpReassembler.readSnapshot(in, limits, clientStream);
     TcpReassembler toClient = TcpReassembler.readSnapshot(in, limits, serverStream);

@@ -184,9 +184,13 @@ class HostileInputTest {
     // G when the given-up holes number 1, 10, 100, ... (Zeek's history repeats).
     assertEquals("ShADGGaGGGG", s.tcp().history());
     assertEquals(List.of(), out.anomalies);
-    // What is kept: the 4096 buffered segments (a 21-byte entry and 100 bytes each), and the
-    // history's 8 letters; nothing else grew.
-    assertEquals(afterHandshake + 8 + 4096 * (21 + 100), analyzer.snapshot().length);
+    // What is kept: the 4096 buffered segments, each a 16-byte entry (as varints its offset, about
+    // 10^8, takes 4 bytes, its time 9, its length 2, and a byte says it holds data) and its 100
+    // bytes; the history's 8 more letters; and 21 bytes more of counters, whose varints grew with
+    // their values (client, server and out-of-order packets, the G letter's count: 2 bytes each;
+    // the stream's next offset and delivered bytes, 3 each; its gap bytes, gaps and out-of-order
+    // segments, 2 each; the number of buffered segments, 1). Nothing else grew.
+    assertEquals(afterHandshake + 8 + 21 + 4096 * (16 + 100), analyzer.snapshot().length);
 
     analyzer.end(now, "end_of_capture", out);
     ConnectionSummary last = out.records.get(out.records.size() - 1);
@@ -250,11 +254,13 @@ class HostileInputTest {
     }
     assertEquals((1 << 20) - 256 * 1024, dropped);
     assertEquals(749 - 187, out.anomalies.size());
-    // Held: 256 KiB in 188 chunks, each with an 8-byte time and a 4-byte length (each segment
-    // after the room was gone added an empty chunk, without bound, before the fix); and the 64 KiB
-    // of unacknowledged client bytes the reassembler keeps to check retransmissions.
+    // Held: 256 KiB in 188 chunks, each with its time (9 bytes as a varint) and length (2) (each
+    // segment after the room was gone added an empty chunk, without bound, before the fix); the
+    // 64 KiB of unacknowledged client bytes the reassembler keeps to check retransmissions; and 8
+    // bytes more of counters, whose varints grew with their values (the stream's next offset,
+    // delivered and kept bytes, 2 each; client packets and the number of chunks, 1 each).
     assertEquals(
-        beforeFlood + 256 * 1024 + 188 * 12 + 64 * 1024,
+        beforeFlood + 256 * 1024 + 188 * (9 + 2) + 64 * 1024 + 8,
         analyzer.snapshot().length,
         "delivered " + (offset - request));
   }
@@ -280,8 +286,11 @@ class HostileInputTest {
     assertEquals(16L << 20, m.payloadLength());
     assertEquals(1 << 20, m.content().length);
     assertEquals(true, m.truncated());
-    // The window was forgotten with the cut message; nothing of the bomb is kept.
-    assertEquals(beforeBomb, analyzer.snapshot().length);
+    // The window was forgotten with the cut message; nothing of the bomb is kept. What grew is 11
+    // bytes of counters, whose varints grew with their values: the server stream's next offset and
+    // delivered bytes (1 each), the frame parser's last frame length and bytes read (2 each), the
+    // direction's wire bytes (2) and payload bytes (3, the 16 MiB counted).
+    assertEquals(beforeBomb + 11, analyzer.snapshot().length);
   }
 
   /** A server binary frame: 50 MiB of zeros deflated, about 50 KB. */
