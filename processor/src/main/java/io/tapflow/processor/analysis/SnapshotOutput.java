@@ -42,17 +42,6 @@ final class SnapshotOutput implements DataOutput {
     }
   }
 
-  /** The number of bytes {@link #writeLong} takes for {@code v}. */
-  static int varintSize(long v) {
-    long z = (v << 1) ^ (v >> 63);
-    int n = 1;
-    while ((z & ~0x7FL) != 0) {
-      z >>>= 7;
-      n++;
-    }
-    return n;
-  }
-
   private void writeVarint(long zigzag) {
     ensure(10);
     long z = zigzag;
