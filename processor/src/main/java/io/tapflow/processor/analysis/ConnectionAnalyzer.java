@@ -8,6 +8,7 @@ import io.tapflow.processor.http.HttpAnomaly;
 import io.tapflow.processor.http.HttpHead;
 import io.tapflow.processor.http.HttpHeadParser;
 import io.tapflow.processor.http.WebSocketHandshake;
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import io.tapflow.processor.tcp.Segment;
 import io.tapflow.processor.tcp.StreamListener;
 import io.tapflow.processor.tcp.TcpConnection;
@@ -787,6 +788,9 @@ public final class ConnectionAnalyzer {
       return a;
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt analyzer snapshot", e);
+    } catch (RuntimeException e) {
+      // A damaged value the parts take for an index or a size (an enum's ordinal, a count).
+      throw new UncheckedIOException("corrupt analyzer snapshot", new IOException(e.toString(), e));
     }
   }
 
@@ -812,9 +816,7 @@ public final class ConnectionAnalyzer {
   }
 
   private static byte[] readBytes(DataInput in) throws IOException {
-    byte[] b = new byte[in.readInt()];
-    in.readFully(b);
-    return b;
+    return SnapshotBytes.read(in, in.readInt());
   }
 
   private static void writeString(DataOutput o, String s) throws IOException {

@@ -1,5 +1,6 @@
 package io.tapflow.processor.analysis;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -87,8 +88,7 @@ final class HeldBytes {
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
       long ts = in.readLong();
-      byte[] data = new byte[in.readInt()];
-      in.readFully(data);
+      byte[] data = SnapshotBytes.read(in, in.readInt());
       chunks.add(new Chunk(data, ts));
       size += data.length;
     }

@@ -1,5 +1,6 @@
 package io.tapflow.processor.tcp;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -505,8 +506,7 @@ public final class TcpReassembler {
     r.truncatedBytes = in.readLong();
     r.overlapConflicts = in.readLong();
     r.retainedLength = in.readInt();
-    r.retained = new byte[r.retainedLength];
-    in.readFully(r.retained);
+    r.retained = SnapshotBytes.read(in, r.retainedLength);
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
       long offset = in.readLong();
@@ -515,8 +515,7 @@ public final class TcpReassembler {
       int length = in.readInt();
       byte[] data = null;
       if (hasData) {
-        data = new byte[length];
-        in.readFully(data);
+        data = SnapshotBytes.read(in, length);
       }
       r.pending.put(offset, new Pending(data, length, ts));
       r.bufferedBytes += length;
