@@ -1,5 +1,6 @@
 package io.tapflow.processor.websocket;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -111,8 +112,9 @@ final class CappedBuffer {
     if (n < 0 || n > cap) {
       throw new IOException("buffer length " + n + " outside 0.." + cap);
     }
-    bytes = n == 0 ? EMPTY : new byte[n];
-    in.readFully(bytes, 0, n);
+    // The cap is the snapshot's own (a damaged one may say anything): the array grows as the bytes
+    // arrive.
+    bytes = n == 0 ? EMPTY : SnapshotBytes.read(in, n);
     length = n;
     truncated = in.readBoolean();
   }

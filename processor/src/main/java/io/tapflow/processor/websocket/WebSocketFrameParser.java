@@ -9,6 +9,7 @@ import static io.tapflow.processor.websocket.WebSocketProtocol.PAYLOAD_LEN_16;
 import static io.tapflow.processor.websocket.WebSocketProtocol.PAYLOAD_LEN_64;
 import static io.tapflow.processor.websocket.WebSocketProtocol.opcodeName;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -626,8 +627,9 @@ final class WebSocketFrameParser {
       throw new IOException("search window of " + held + " bytes in state " + state);
     }
     if (held > 0) {
-      window = new byte[Math.max(MIN_WINDOW_CAPACITY, held)];
-      in.readFully(window, 0, held);
+      // maxResyncBytes is the snapshot's own: the bytes are read before the window is sized.
+      byte[] bytes = SnapshotBytes.read(in, held);
+      window = held >= MIN_WINDOW_CAPACITY ? bytes : Arrays.copyOf(bytes, MIN_WINDOW_CAPACITY);
       windowEnd = held;
     }
     searchSkippedBytes = in.readLong();
