@@ -138,18 +138,27 @@ class SensorRestartEndToEndTest {
       assertEquals(s2.taken(), s2.delivered(), "the broker was there throughout");
 
       // The topic: one run, its numbers once each; those missing are the first run's undelivered.
+      // A record the first sensor counted as failed may be there all the same: the broker can
+      // append a batch and go before its acknowledgement leaves (a CI run had 8 such records), so
+      // what is missing is at most what the sensor could not confirm, and what the processor
+      // counts is exactly what is missing.
       List<ConsumerRecord<String, PacketRecord>> topic = readTopic(broker, prefix);
-      assertEquals(s1.delivered() + s2.delivered(), topic.size());
       Set<Long> numbers = new HashSet<>();
       for (ConsumerRecord<String, PacketRecord> r : topic) {
         assertEquals(stopped.runId(), r.value().getSensorRunId());
         assertTrue(numbers.add(r.value().getSensorSeq()));
       }
-      assertEquals(s1.taken() + s2.taken(), numbers.size() + lost);
+      long missing = s1.taken() + s2.taken() - numbers.size();
+      assertTrue(
+          missing > 0 && missing <= lost,
+          "missing " + missing + ", not confirmed " + lost + ", topic " + topic.size());
       assertEquals(s1.taken() + s2.taken() - 1, numbers.stream().mapToLong(n -> n).max().orElse(0));
+      for (long n = s1.taken(); n < s1.taken() + s2.taken(); n++) {
+        assertTrue(numbers.contains(n), "the second run delivered everything, " + n + " missing");
+      }
 
       // The processor counts exactly those.
-      assertEquals(lost, (long) recordsLost(broker, prefix));
+      assertEquals(missing, (long) recordsLost(broker, prefix));
     } finally {
       if (broker != null) {
         broker.close();
