@@ -128,20 +128,20 @@ final class SnapshotInput implements DataInput {
 
   @Override
   public float readFloat() throws IOException {
-    int bits = 0;
-    for (int i = 0; i < 4; i++) {
-      bits = (bits << 8) | next();
-    }
-    return Float.intBitsToFloat(bits);
+    return Float.intBitsToFloat((int) readFixed(4));
   }
 
   @Override
   public double readDouble() throws IOException {
-    long bits = 0;
-    for (int i = 0; i < 8; i++) {
-      bits = (bits << 8) | next();
+    return Double.longBitsToDouble(readFixed(8));
+  }
+
+  private long readFixed(int count) throws IOException {
+    long v = 0;
+    for (int i = 0; i < count; i++) {
+      v = (v << 8) | next();
     }
-    return Double.longBitsToDouble(bits);
+    return v;
   }
 
   /** Not part of the snapshot's encoding. */

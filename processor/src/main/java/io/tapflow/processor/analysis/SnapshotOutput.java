@@ -24,10 +24,6 @@ final class SnapshotOutput implements DataOutput {
     size = 0;
   }
 
-  int size() {
-    return size;
-  }
-
   int capacity() {
     return buf.length;
   }
@@ -102,19 +98,19 @@ final class SnapshotOutput implements DataOutput {
 
   @Override
   public void writeFloat(float v) {
-    int bits = Float.floatToIntBits(v);
-    ensure(4);
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      buf[size++] = (byte) (bits >>> shift);
-    }
+    writeFixed(Float.floatToIntBits(v), 4);
   }
 
   @Override
   public void writeDouble(double v) {
-    long bits = Double.doubleToLongBits(v);
-    ensure(8);
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      buf[size++] = (byte) (bits >>> shift);
+    writeFixed(Double.doubleToLongBits(v), 8);
+  }
+
+  /** {@code v}'s low {@code count} bytes, big-endian, as {@code DataOutputStream} has them. */
+  private void writeFixed(long v, int count) {
+    ensure(count);
+    for (int shift = 8 * (count - 1); shift >= 0; shift -= 8) {
+      buf[size++] = (byte) (v >>> shift);
     }
   }
 

@@ -1,15 +1,23 @@
 package io.tapflow.processor.snapshot;
 
 import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Reads a length-prefixed run of bytes from a snapshot without trusting the length. A snapshot is
- * state this processor wrote, but one damaged in the store (or written by something else) may claim
- * any length, and allocating it before the read fails could take gigabytes. Runs up to 64 KiB are
- * read into an array of their length; a longer one grows as its bytes arrive, so a false length
- * costs at most twice the bytes actually there.
+ * Bytes in snapshots, whatever a part's {@link DataOutput} does with integers: fixed-width numbers,
+ * and length-prefixed runs read without trusting the length.
+ *
+ * <p>Random numbers (segment hashes, masking keys) are written as their plain bytes with {@link
+ * #writeFixed}: the analyzer's varint encoding would take more for them, a number of bytes that
+ * changes with the value.
+ *
+ * <p>A length-prefixed run is read without trusting the length. A snapshot is state this processor
+ * wrote, but one damaged in the store (or written by something else) may claim any length, and
+ * allocating it before the read fails could take gigabytes. Runs up to 64 KiB are read into an
+ * array of their length; a longer one grows as its bytes arrive, so a false length costs at most
+ * twice the bytes actually there.
  */
 public final class SnapshotBytes {
   static final int TRUSTED_LENGTH = 64 * 1024;
@@ -31,5 +39,24 @@ public final class SnapshotBytes {
       }
       b = Arrays.copyOf(b, (int) Math.min(length, 2L * got));
     }
+  }
+
+  /**
+   * Writes {@code v}'s low {@code count} bytes, big-endian: for 4 and 8 the bytes {@link
+   * DataOutput#writeInt} and {@link DataOutput#writeLong} have in {@code DataOutputStream}.
+   */
+  public static void writeFixed(DataOutput out, long v, int count) throws IOException {
+    for (int shift = 8 * (count - 1); shift >= 0; shift -= 8) {
+      out.write((int) (v >>> shift));
+    }
+  }
+
+  /** Reads what {@link #writeFixed} wrote, as an unsigned number of {@code count} bytes. */
+  public static long readFixed(DataInput in, int count) throws IOException {
+    long v = 0;
+    for (int i = 0; i < count; i++) {
+      v = (v << 8) | in.readUnsignedByte();
+    }
+    return v;
   }
 }

@@ -1,5 +1,6 @@
 package io.tapflow.processor.tcp;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import io.tapflow.schemas.TcpFlags;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -595,34 +596,11 @@ public final class TcpConnection {
       out.writeLong(c);
     }
     for (int i = 0; i < 2; i++) {
-      writeHash(out, lastSignature[i]);
+      SnapshotBytes.writeFixed(out, lastSignature[i], 8); // a hash
       out.writeLong(lastSignatureTime[i]);
     }
     toServer.writeSnapshot(out);
     toClient.writeSnapshot(out);
-  }
-
-  /**
-   * A segment's hash as its eight bytes, big-endian, as {@link DataOutput#writeLong} has them:
-   * written through the analyzer's varint encoding a hash would take up to ten bytes, a number that
-   * changes with the hash.
-   */
-  private static void writeHash(DataOutput out, long hash) throws IOException {
-    byte[] b = new byte[8];
-    for (int i = 0; i < 8; i++) {
-      b[i] = (byte) (hash >>> (56 - 8 * i));
-    }
-    out.write(b);
-  }
-
-  private static long readHash(DataInput in) throws IOException {
-    byte[] b = new byte[8];
-    in.readFully(b);
-    long hash = 0;
-    for (byte x : b) {
-      hash = (hash << 8) | (x & 0xFF);
-    }
-    return hash;
   }
 
   /** Restores a connection written by {@link #writeSnapshot}. */
@@ -662,7 +640,7 @@ public final class TcpConnection {
     }
     long[] signatures = new long[4];
     for (int i = 0; i < signatures.length; i += 2) {
-      signatures[i] = readHash(in);
+      signatures[i] = SnapshotBytes.readFixed(in, 8);
       signatures[i + 1] = in.readLong();
     }
     TcpReassembler toServer = TcpReassembler.readSnapshot(in, limits, clientStream);

@@ -574,15 +574,7 @@ final class WebSocketFrameParser {
     out.writeByte(secondByte);
     out.writeByte(fieldBytesRemaining);
     out.writeLong(payloadLength);
-    // The key's four bytes as they are (as writeInt has them): a random number takes five as a
-    // varint.
-    out.write(
-        new byte[] {
-          (byte) (maskingKey >>> 24),
-          (byte) (maskingKey >>> 16),
-          (byte) (maskingKey >>> 8),
-          (byte) maskingKey
-        });
+    SnapshotBytes.writeFixed(out, maskingKey, 4); // random, see SnapshotBytes
     out.writeLong(payloadRead);
     out.writeBoolean(unmaskedClientFrameReported);
     out.writeBoolean(maskedServerFrameReported);
@@ -609,10 +601,7 @@ final class WebSocketFrameParser {
     secondByte = in.readUnsignedByte();
     fieldBytesRemaining = in.readUnsignedByte();
     payloadLength = in.readLong();
-    byte[] key = new byte[4];
-    in.readFully(key);
-    maskingKey =
-        (key[0] & 0xFF) << 24 | (key[1] & 0xFF) << 16 | (key[2] & 0xFF) << 8 | (key[3] & 0xFF);
+    maskingKey = (int) SnapshotBytes.readFixed(in, 4);
     payloadRead = in.readLong();
     unmaskedClientFrameReported = in.readBoolean();
     maskedServerFrameReported = in.readBoolean();
