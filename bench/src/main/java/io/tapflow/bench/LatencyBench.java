@@ -2,10 +2,16 @@ package io.tapflow.bench;
 
 import io.tapflow.schemas.TapflowSerdes;
 import io.tapflow.schemas.WebSocketMessage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,12 +22,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Measures capture-to-topic latency: how long after the sensor captured the packet that completed a
  * WebSocket message the message can be read from the messages topic by a {@code read_committed}
- * consumer. {@code LatencyBench BOOTSTRAP TOPIC LABEL IDLE_SECONDS}.
+ * consumer. {@code LatencyBench BOOTSTRAP TOPIC LABEL IDLE_SECONDS GO_FILE [TRACE_FILE]}.
  *
- * <p>The consumer starts at the topic's end, polls continuously, and for each message takes its
+ * <p>The consumer starts at the topic's end and prints {@code READY}; it then reads the warm-up
+ * replay's messages without timing them, so that its own JIT is warm too (a consumer started cold
+ * just before the measured replay delayed the first seconds' messages by up to 2 s, its compiler
+ * competing with the pipeline for the two cores). When {@code GO_FILE} exists it takes the time,
+ * prints {@code MEASURING}, and from then on, for each message captured after that time, takes its
  * receive time (wall clock) minus {@code WebSocketMessage.timestamp}, the kernel's capture time of
- * the packet; both are this machine's real-time clock. It stops after {@code IDLE_SECONDS} without
- * a new message, once at least one arrived, and prints p50, p90, p99 and max.
+ * the packet; both are this machine's real-time clock. Messages captured before are counted as
+ * {@code earlier=}. It stops after {@code IDLE_SECONDS} without a new timed message, once at least
+ * one arrived, prints p50, p90, p99 and max, and reads the topic again from its beginning to count
+ * the messages captured after that time that it holds ({@code in_topic=}), which tells a message
+ * the consumer missed from one the processor never wrote. With {@code TRACE_FILE}, each timed
+ * message's capture time and latency (milliseconds) are written there.
  */
 public final class LatencyBench {
   private LatencyBench() {}
@@ -31,15 +45,20 @@ public final class LatencyBench {
     String topic = args[1];
     String label = args[2];
     long idleNanos = Long.parseLong(args[3]) * 1_000_000_000L;
+    Path go = Path.of(args[4]);
+    PrintWriter trace = args.length > 5 ? newTrace(Path.of(args[5])) : null;
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
     long[] latencies = new long[1 << 20];
     int n = 0;
+    long earlier = 0;
+    Instant since = null;
+    List<TopicPartition> parts;
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts =
+      parts =
           consumer.partitionsFor(topic).stream()
               .map(i -> new TopicPartition(topic, i.partition()))
               .toList();
@@ -50,22 +69,72 @@ public final class LatencyBench {
       System.out.flush();
       long last = System.nanoTime();
       while (n == 0 || System.nanoTime() - last < idleNanos) {
+        if (since == null && Files.exists(go)) {
+          since = Instant.now();
+          System.out.println("MEASURING " + label);
+          System.out.flush();
+        }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(5))) {
           Instant now = Instant.now();
           WebSocketMessage m = TapflowSerdes.webSocketMessage().decode(r.value());
+          if (since == null || m.getTimestamp().isBefore(since)) {
+            earlier++;
+            continue;
+          }
+          last = System.nanoTime();
           Duration d = Duration.between(m.getTimestamp(), now);
+          if (trace != null) {
+            trace.println(m.getTimestamp().toEpochMilli() + " " + d.toMillis());
+          }
           if (n < latencies.length) {
             latencies[n++] = d.toNanos();
           }
-          last = System.nanoTime();
         }
       }
+    }
+    if (trace != null) {
+      trace.close();
     }
     long[] l = Arrays.copyOf(latencies, n);
     Arrays.sort(l);
     System.out.printf(
-        "RESULT latency_%s messages=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
-        label, n, ms(l, 0.50), ms(l, 0.90), ms(l, 0.99), l[n - 1] / 1e6);
+        "RESULT latency_%s messages=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f"
+            + " earlier=%d in_topic=%d%n",
+        label,
+        n,
+        ms(l, 0.50),
+        ms(l, 0.90),
+        ms(l, 0.99),
+        l[n - 1] / 1e6,
+        earlier,
+        countSince(p, parts, since));
+  }
+
+  /** The messages captured at or after {@code since} that the topic holds, read from its start. */
+  private static long countSince(Properties p, List<TopicPartition> parts, Instant since) {
+    long count = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (!TapflowSerdes.webSocketMessage().decode(r.value()).getTimestamp().isBefore(since)) {
+            count++;
+          }
+        }
+      }
+    }
+    return count;
+  }
+
+  private static PrintWriter newTrace(Path path) {
+    try {
+      return new PrintWriter(Files.newBufferedWriter(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static double ms(long[] sorted, double q) {
