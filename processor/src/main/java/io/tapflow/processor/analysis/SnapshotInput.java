@@ -1,5 +1,6 @@
 package io.tapflow.processor.analysis;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import java.io.DataInput;
 import java.io.EOFException;
 import java.io.IOException;
@@ -128,20 +129,12 @@ final class SnapshotInput implements DataInput {
 
   @Override
   public float readFloat() throws IOException {
-    return Float.intBitsToFloat((int) readFixed(4));
+    return Float.intBitsToFloat((int) SnapshotBytes.readFixed(this, 4));
   }
 
   @Override
   public double readDouble() throws IOException {
-    return Double.longBitsToDouble(readFixed(8));
-  }
-
-  private long readFixed(int count) throws IOException {
-    long v = 0;
-    for (int i = 0; i < count; i++) {
-      v = (v << 8) | next();
-    }
-    return v;
+    return Double.longBitsToDouble(SnapshotBytes.readFixed(this, 8));
   }
 
   /** Not part of the snapshot's encoding. */

@@ -1,6 +1,8 @@
 package io.tapflow.processor.analysis;
 
+import io.tapflow.processor.snapshot.SnapshotBytes;
 import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -97,21 +99,13 @@ final class SnapshotOutput implements DataOutput {
   }
 
   @Override
-  public void writeFloat(float v) {
-    writeFixed(Float.floatToIntBits(v), 4);
+  public void writeFloat(float v) throws IOException {
+    SnapshotBytes.writeFixed(this, Float.floatToIntBits(v), 4);
   }
 
   @Override
-  public void writeDouble(double v) {
-    writeFixed(Double.doubleToLongBits(v), 8);
-  }
-
-  /** {@code v}'s low {@code count} bytes, big-endian, as {@code DataOutputStream} has them. */
-  private void writeFixed(long v, int count) {
-    ensure(count);
-    for (int shift = 8 * (count - 1); shift >= 0; shift -= 8) {
-      buf[size++] = (byte) (v >>> shift);
-    }
+  public void writeDouble(double v) throws IOException {
+    SnapshotBytes.writeFixed(this, Double.doubleToLongBits(v), 8);
   }
 
   /** Each char's low byte, as {@link java.io.DataOutputStream#writeBytes} writes them. */
