@@ -35,7 +35,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * one arrived, prints p50, p90, p99 and max, and reads the topic again from its beginning to count
  * the messages captured after that time that it holds ({@code in_topic=}), which tells a message
  * the consumer missed from one the processor never wrote. With {@code TRACE_FILE}, each timed
- * message's capture time and latency (milliseconds) are written there.
+ * message's capture time and latency (milliseconds) are written there. {@code max_gap_ms=} is the
+ * longest wait between two timed messages (from the first on): a count short of the replay's with
+ * {@code in_topic=} complete and a gap near {@code IDLE_SECONDS} means the consumer gave up while
+ * the pipeline stalled.
  */
 public final class LatencyBench {
   private LatencyBench() {}
@@ -55,6 +58,7 @@ public final class LatencyBench {
     int n = 0;
     long earlier = 0;
     Instant since = null;
+    long maxGap = 0;
     List<TopicPartition> parts;
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -81,7 +85,11 @@ public final class LatencyBench {
             earlier++;
             continue;
           }
-          last = System.nanoTime();
+          long arrived = System.nanoTime();
+          if (n > 0) {
+            maxGap = Math.max(maxGap, arrived - last);
+          }
+          last = arrived;
           Duration d = Duration.between(m.getTimestamp(), now);
           if (trace != null) {
             trace.println(m.getTimestamp().toEpochMilli() + " " + d.toMillis());
@@ -99,13 +107,14 @@ public final class LatencyBench {
     Arrays.sort(l);
     System.out.printf(
         "RESULT latency_%s messages=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f"
-            + " earlier=%d in_topic=%d%n",
+            + " max_gap_ms=%.1f earlier=%d in_topic=%d%n",
         label,
         n,
         ms(l, 0.50),
         ms(l, 0.90),
         ms(l, 0.99),
         l[n - 1] / 1e6,
+        maxGap / 1e6,
         earlier,
         countSince(p, parts, since));
   }
