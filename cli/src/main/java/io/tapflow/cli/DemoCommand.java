@@ -1,6 +1,7 @@
 package io.tapflow.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tapflow.cli.broker.EmbeddedBrokerLogs;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.cli.tail.TailQuery;
 import io.tapflow.cli.tail.TailTopic;
@@ -57,6 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AnalyzerConfig analyzer = redaction.applyTo(AnalyzerConfig.DEFAULT);
     PrometheusRegistry registry = new PrometheusRegistry();
+    EmbeddedBrokerLogs.quietForOneRun();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         Pipeline pipeline =
             Pipeline.create(

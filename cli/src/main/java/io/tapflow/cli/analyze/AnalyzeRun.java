@@ -3,6 +3,7 @@ package io.tapflow.cli.analyze;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tapflow.cli.Pipeline;
+import io.tapflow.cli.broker.EmbeddedBrokerLogs;
 import io.tapflow.cli.broker.EmbeddedKafkaBroker;
 import io.tapflow.processor.analysis.AnalyzerConfig;
 import io.tapflow.schemas.Anomaly;
@@ -228,6 +229,7 @@ public final class AnalyzeRun {
       String bootstrap = options.bootstrapServers();
       String prefix = options.topicPrefix();
       if (bootstrap == null) {
+        EmbeddedBrokerLogs.quietForOneRun();
         broker = EmbeddedKafkaBroker.start();
         bootstrap = broker.bootstrapServers();
         prefix = prefix == null ? "" : prefix;
