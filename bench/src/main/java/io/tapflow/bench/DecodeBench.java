@@ -42,10 +42,12 @@ public final class DecodeBench {
       Path file = dir.resolve("decode-" + modes[m] + ".pcap");
       ChatTrafficGenerator.Spec spec =
           ChatTrafficGenerator.Spec.of(connections, exchanges, m == 1, 1);
+      ChatTrafficGenerator.Summary s;
       try (PcapWriter w = new PcapWriter(file)) {
-        ChatTrafficGenerator.Summary s = ChatTrafficGenerator.generate(spec, w);
-        System.out.println(GenerateCommand.describe(file, spec, s));
+        s = ChatTrafficGenerator.generate(spec, w);
       }
+      // described once the writer is closed: its file size counts the bytes still buffered
+      System.out.println(GenerateCommand.describe(file, spec, s));
       CaptureSegments c = CaptureSegments.read(file);
       sizes[m] = new long[] {c.segments().size(), c.frameBytes()};
     }
