@@ -22,7 +22,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Measures capture-to-topic latency: how long after the sensor captured the packet that completed a
  * WebSocket message the message can be read from the messages topic by a {@code read_committed}
- * consumer. {@code LatencyBench BOOTSTRAP TOPIC LABEL IDLE_SECONDS GO_FILE [TRACE_FILE]}.
+ * consumer. {@code LatencyBench BOOTSTRAP TOPIC LABEL IDLE_SECONDS GO_FILE [TRACE_FILE
+ * [PACKETS_TOPIC]]}.
  *
  * <p>The consumer starts at the topic's end and prints {@code READY}; it then reads the warm-up
  * replay's messages without timing them, so that its own JIT is warm too (a consumer started cold
@@ -39,6 +40,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * longest wait between two timed messages (from the first on): a count short of the replay's with
  * {@code in_topic=} complete and a gap near {@code IDLE_SECONDS} means the consumer gave up while
  * the pipeline stalled.
+ *
+ * <p>With {@code PACKETS_TOPIC} (a seventh argument), a second consumer times the first stage alone
+ * the same way: each packet record captured after that time, from its capture to its arrival in the
+ * packets topic (sensor and broker, no processor), printed as {@code latency_packets_LABEL}, and
+ * each packet's capture time and latency written to {@code TRACE_FILE.packets}. A delay that shows
+ * there comes before the processor.
  */
 public final class LatencyBench {
   private LatencyBench() {}
@@ -50,6 +57,10 @@ public final class LatencyBench {
     long idleNanos = Long.parseLong(args[3]) * 1_000_000_000L;
     Path go = Path.of(args[4]);
     PrintWriter trace = args.length > 5 ? newTrace(Path.of(args[5])) : null;
+    PacketStage packets =
+        args.length > 6
+            ? new PacketStage(bootstrap, args[6], newTrace(Path.of(args[5] + ".packets")))
+            : null;
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -69,12 +80,18 @@ public final class LatencyBench {
       consumer.assign(parts);
       consumer.seekToEnd(parts);
       parts.forEach(consumer::position);
+      if (packets != null) {
+        packets.start();
+      }
       System.out.println("READY " + label);
       System.out.flush();
       long last = System.nanoTime();
       while (n == 0 || System.nanoTime() - last < idleNanos) {
         if (since == null && Files.exists(go)) {
           since = Instant.now();
+          if (packets != null) {
+            packets.since = since;
+          }
           System.out.println("MEASURING " + label);
           System.out.flush();
         }
@@ -102,6 +119,9 @@ public final class LatencyBench {
     }
     if (trace != null) {
       trace.close();
+    }
+    if (packets != null) {
+      packets.finish(label);
     }
     long[] l = Arrays.copyOf(latencies, n);
     Arrays.sort(l);
@@ -136,6 +156,89 @@ public final class LatencyBench {
       }
     }
     return count;
+  }
+
+  /** The first stage timed alone: packet records from their capture to the packets topic. */
+  private static final class PacketStage extends Thread {
+    private final Properties props = new Properties();
+    private final String topic;
+    private final PrintWriter trace;
+    private final long[] latencies = new long[1 << 22];
+    private final java.util.concurrent.CountDownLatch positioned =
+        new java.util.concurrent.CountDownLatch(1);
+    volatile Instant since;
+    private volatile boolean stop;
+    private int n;
+
+    PacketStage(String bootstrap, String topic, PrintWriter trace) {
+      super("packets-stage");
+      setDaemon(true);
+      this.topic = topic;
+      this.trace = trace;
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+    }
+
+    @Override
+    public synchronized void start() {
+      super.start();
+      try {
+        positioned.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void run() {
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        List<TopicPartition> parts =
+            consumer.partitionsFor(topic).stream()
+                .map(i -> new TopicPartition(topic, i.partition()))
+                .toList();
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position);
+        positioned.countDown();
+        while (!stop) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+            Instant now = Instant.now();
+            Instant from = since;
+            Instant captured = TapflowSerdes.packetRecord().decode(r.value()).getTimestamp();
+            if (from == null || captured.isBefore(from)) {
+              continue;
+            }
+            Duration d = Duration.between(captured, now);
+            trace.println(captured.toEpochMilli() + " " + d.toMillis());
+            if (n < latencies.length) {
+              latencies[n++] = d.toNanos();
+            }
+          }
+        }
+      } finally {
+        positioned.countDown();
+      }
+    }
+
+    void finish(String label) {
+      stop = true;
+      try {
+        join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      trace.close();
+      if (n == 0) {
+        System.out.printf("RESULT latency_packets_%s packets=0%n", label);
+        return;
+      }
+      long[] l = Arrays.copyOf(latencies, n);
+      Arrays.sort(l);
+      System.out.printf(
+          "RESULT latency_packets_%s packets=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
+          label, n, ms(l, 0.50), ms(l, 0.90), ms(l, 0.99), l[n - 1] / 1e6);
+    }
   }
 
   private static PrintWriter newTrace(Path path) {
