@@ -73,13 +73,7 @@ public final class LatencyBench {
     List<TopicPartition> parts;
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      parts =
-          consumer.partitionsFor(topic).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      consumer.assign(parts);
-      consumer.seekToEnd(parts);
-      parts.forEach(consumer::position);
+      parts = atEnd(consumer, topic);
       if (packets != null) {
         packets.start();
       }
@@ -123,20 +117,9 @@ public final class LatencyBench {
     if (packets != null) {
       packets.finish(label);
     }
-    long[] l = Arrays.copyOf(latencies, n);
-    Arrays.sort(l);
     System.out.printf(
-        "RESULT latency_%s messages=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f"
-            + " max_gap_ms=%.1f earlier=%d in_topic=%d%n",
-        label,
-        n,
-        ms(l, 0.50),
-        ms(l, 0.90),
-        ms(l, 0.99),
-        l[n - 1] / 1e6,
-        maxGap / 1e6,
-        earlier,
-        countSince(p, parts, since));
+        "RESULT latency_%s messages=%d %s max_gap_ms=%.1f earlier=%d in_topic=%d%n",
+        label, n, percentiles(latencies, n), maxGap / 1e6, earlier, countSince(p, parts, since));
   }
 
   /** The messages captured at or after {@code since} that the topic holds, read from its start. */
@@ -193,13 +176,7 @@ public final class LatencyBench {
     public void run() {
       try (KafkaConsumer<byte[], byte[]> consumer =
           new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        List<TopicPartition> parts =
-            consumer.partitionsFor(topic).stream()
-                .map(i -> new TopicPartition(topic, i.partition()))
-                .toList();
-        consumer.assign(parts);
-        consumer.seekToEnd(parts);
-        parts.forEach(consumer::position);
+        atEnd(consumer, topic);
         positioned.countDown();
         while (!stop) {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(5))) {
@@ -229,15 +206,9 @@ public final class LatencyBench {
         Thread.currentThread().interrupt();
       }
       trace.close();
-      if (n == 0) {
-        System.out.printf("RESULT latency_packets_%s packets=0%n", label);
-        return;
-      }
-      long[] l = Arrays.copyOf(latencies, n);
-      Arrays.sort(l);
       System.out.printf(
-          "RESULT latency_packets_%s packets=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
-          label, n, ms(l, 0.50), ms(l, 0.90), ms(l, 0.99), l[n - 1] / 1e6);
+          "RESULT latency_packets_%s packets=%d%s%n",
+          label, n, n == 0 ? "" : " " + percentiles(latencies, n));
     }
   }
 
@@ -247,6 +218,27 @@ public final class LatencyBench {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Assigns every partition of {@code topic} and positions the consumer at their ends. */
+  private static List<TopicPartition> atEnd(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+    List<TopicPartition> parts =
+        consumer.partitionsFor(topic).stream()
+            .map(i -> new TopicPartition(topic, i.partition()))
+            .toList();
+    consumer.assign(parts);
+    consumer.seekToEnd(parts);
+    parts.forEach(consumer::position);
+    return parts;
+  }
+
+  /** p50, p90, p99 and max of the first {@code n} latencies (nanoseconds), as result fields. */
+  private static String percentiles(long[] latencies, int n) {
+    long[] l = Arrays.copyOf(latencies, n);
+    Arrays.sort(l);
+    return String.format(
+        "p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f",
+        ms(l, 0.50), ms(l, 0.90), ms(l, 0.99), l[n - 1] / 1e6);
   }
 
   private static double ms(long[] sorted, double q) {
